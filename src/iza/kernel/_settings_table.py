@@ -1,0 +1,87 @@
+"""The one table of settings: name, default, type and help, grouped by subsystem.
+
+Everything that reads a setting, validates ``iza.toml``, prints ``iza config show`` or documents
+configuration (``docs/configuration.md``, checked by a test) reads this table. To add a setting,
+add a row in your subsystem's block; the environment name is derived (``server.port`` →
+``IZA_SERVER_PORT``) unless ``env`` names others.
+
+Secrets are a separate list: they are read from the environment only, never from ``iza.toml``,
+and every place that shows them redacts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["SECRETS", "SETTINGS", "Secret", "Setting"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``name`` is ``section.key`` as written in ``iza.toml``."""
+
+    name: str
+    default: Any
+    help: str
+    type: type = str
+    choices: tuple[str, ...] | None = None
+    #: Extra environment names read after ``IZA_<NAME>`` (e.g. vendor-standard variables).
+    env: tuple[str, ...] = ()
+
+    @property
+    def env_name(self) -> str:
+        return "IZA_" + self.name.upper().replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret read from the environment only, under its standard name."""
+
+    env: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # ---- kernel -----------------------------------------------------------------------------
+    Setting("database_url", "", "SQLAlchemy URL of the store; empty means SQLite at "
+            "$IZA_HOME/data/iza.db. postgresql://… needs the 'postgres' extra.",
+            env=("IZA_DATABASE_URL",)),
+    Setting("log_level", "WARNING", "Level of diagnostic logs written to $IZA_HOME/logs/iza.log.",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting("executor", "inprocess", "Where tasks and workflow steps run.",
+            choices=("inprocess", "celery")),
+    Setting("celery.broker_url", "redis://127.0.0.1:6379/0", "Celery broker when executor=celery."),
+    # ---- interfaces (web) ------------------------------------------------------------------
+    Setting("server.host", "127.0.0.1", "Address `iza serve` binds to; loopback unless told "
+            "otherwise."),
+    Setting("server.port", 8765, "Port `iza serve` listens on.", type=int),
+    Setting("server.session_hours", 12, "How long a dashboard login lasts, in hours.", type=int),
+    # ---- memory ---------------------------------------------------------------------------
+    Setting("memory.backend", "sqlite", "Memory backend.", choices=("sqlite", "chroma", "mem0")),
+    Setting("memory.chroma_url", "http://127.0.0.1:8000", "Chroma server for memory.backend=chroma."),
+    # ---- llm ------------------------------------------------------------------------------
+    Setting("llm.default_model", "", "Model alias or 'provider:model' used when none is given; "
+            "empty picks the first configured provider's default."),
+    Setting("llm.openai_base_url", "", "OpenAI API base URL.", env=("OPENAI_BASE_URL",)),
+    Setting("llm.anthropic_base_url", "", "Anthropic API base URL.", env=("ANTHROPIC_BASE_URL",)),
+    Setting("llm.openai_compat_base_url", "", "Base URL of a local OpenAI-compatible server "
+            "(Ollama, vLLM, llama.cpp, LM Studio).", env=("IZA_OPENAI_COMPAT_BASE_URL",)),
+    # ---- agents ---------------------------------------------------------------------------
+    # ---- workflows ------------------------------------------------------------------------
+    # ---- business -------------------------------------------------------------------------
+    Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
+    Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),
+    # ---- apps / monitor -------------------------------------------------------------------
+)
+
+SECRETS: tuple[Secret, ...] = (
+    Secret("OPENAI_API_KEY", "OpenAI API key."),
+    Secret("ANTHROPIC_API_KEY", "Anthropic API key."),
+    Secret("GEMINI_API_KEY", "Google Gemini API key."),
+    Secret("GOOGLE_API_KEY", "Google API key (used when GEMINI_API_KEY is not set)."),
+    Secret("IZA_OPENAI_COMPAT_API_KEY", "API key for the local OpenAI-compatible server, if any."),
+    Secret("STRIPE_API_KEY", "Stripe secret key (sk_…)."),
+    Secret("STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), comma-separated."),
+    Secret("IZA_SECRET_KEY", "Signs dashboard sessions; default: a key generated in the data home."),
+)

@@ -1,0 +1,15 @@
+"""What the web app mounts from the subsystems: routers and navigation entries.
+
+A subsystem with pages or API routes adds a line here; ``web`` is the top layer, so it may import
+them. Routers are imported when the app is created, never by the CLI's ``--help``.
+"""
+
+from __future__ import annotations
+
+#: "module:attribute" of FastAPI routers to include (pages and their API routes).
+ROUTERS: tuple[str, ...] = ()
+
+#: (label, path) shown in the navigation, in order.
+NAV: tuple[tuple[str, str], ...] = (
+    ("Command Center", "/"),
+)
