@@ -8,15 +8,17 @@ errors); ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import typing
 
 import click
 
 from iza import __version__
-from iza.cli._context import State
-from iza.cli._lazy import LazyGroup
+from iza.cli import _context, _lazy
 
-__all__ = ["cli", "main"]
+if typing.TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["COMMANDS", "cli", "main"]
 
 #: command → ("module:attribute", short help). Subsystems add their group here.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_lazy.LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False), envvar=None,
               help="Data home (default: $IZA_HOME or ~/.iza).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
@@ -41,7 +43,7 @@ def cli(ctx: click.Context, home: str | None, debug: bool) -> None:
     """IZA OS: an offline-first operating system for a services business run by AI agents."""
     import logging
 
-    ctx.obj = State(home=home, debug=debug)
+    ctx.obj = _context.State(home=home, debug=debug)
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     else:

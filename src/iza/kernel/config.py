@@ -217,6 +217,11 @@ def load(
     """Resolve the settings. ``environ`` defaults to the process environment (tests pass one)."""
     env = os.environ if environ is None else environ
     home_path = Path(home).expanduser().resolve() if home else default_home(env)
+    if home_path.exists() and not home_path.is_dir():
+        raise ConfigError(
+            f"the data home {home_path} is a file, not a folder",
+            fix="choose a folder with --home DIR or IZA_HOME",
+        )
     toml_path = home_path / "iza.toml"
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
