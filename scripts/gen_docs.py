@@ -72,9 +72,6 @@ def _cli() -> str:
 
 
 def render() -> dict[str, str]:
-    import os
-
-    os.environ["COLUMNS"] = "100"
     return {"configuration.md": _configuration(), "cli.md": _cli()}
 
 
