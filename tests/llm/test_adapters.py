@@ -61,7 +61,7 @@ def test_plain_chat_cost_and_journal(upstream, llm_store, sleeps):
         1200,
         300,
     )
-    assert row.cost_micros == round(1200 * price[0] + 300 * price[1])
+    assert row.cost_nanos == round((1200 * price[0] + 300 * price[1]) * 1000)
     assert (row.agent, row.mission, row.order_ref, row.workflow_run) == ("a1", "m1", "o1", "w1")
     assert row.request_hash == r.request_hash and len(row.request_hash) == 64
     assert row.attempts == 1

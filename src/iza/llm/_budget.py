@@ -41,20 +41,20 @@ def set_budget(store: Store, scope: str, key: str, limit_usd: float) -> None:
     if limit_usd < 0:
         raise InputError(f"budget {limit_usd} is negative", fix="give a limit in USD of 0 or more")
     key = "" if scope == "global" else key
-    micros = round(limit_usd * 1e6)
+    nanos = round(limit_usd * 1e9)
     with store.transaction() as session:
         row = session.scalars(
             sa.select(BudgetRow).where(BudgetRow.scope == scope, BudgetRow.key == key)
         ).first()
         if row is None:
-            session.add(BudgetRow(scope=scope, key=key, limit_micros=micros))
+            session.add(BudgetRow(scope=scope, key=key, limit_nanos=nanos))
         else:
-            row.limit_micros = micros
+            row.limit_nanos = nanos
 
 
 def list_budgets(store: Store) -> list[tuple[str, str, int]]:
     with store.read() as session:
-        return [(r.scope, r.key, r.limit_micros) for r in session.scalars(sa.select(BudgetRow))]
+        return [(r.scope, r.key, r.limit_nanos) for r in session.scalars(sa.select(BudgetRow))]
 
 
 def _month_start() -> datetime:
@@ -67,7 +67,7 @@ class BudgetGuard:
 
     def __init__(self, store: Store, global_usd: float = 0.0) -> None:
         self.store = store
-        self.global_micros = round(global_usd * 1e6)
+        self.global_nanos = round(global_usd * 1e9)
         self._reserved: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
@@ -82,13 +82,13 @@ class BudgetGuard:
             if key:
                 wanted.add((scope, key))
         found = {(s, k): m for s, k, m in list_budgets(self.store) if (s, k) in wanted}
-        if ("global", "") not in found and self.global_micros:
-            found[("global", "")] = self.global_micros
+        if ("global", "") not in found and self.global_nanos:
+            found[("global", "")] = self.global_nanos
         order = {s: i for i, s in enumerate(SCOPES)}
         return sorted(((s, k, m) for (s, k), m in found.items()), key=lambda t: order[t[0]])
 
     def _spent(self, scope: str, key: str) -> int:
-        q = sa.select(sa.func.coalesce(sa.func.sum(CallRow.cost_micros), 0))
+        q = sa.select(sa.func.coalesce(sa.func.sum(CallRow.cost_nanos), 0))
         if scope == "global":
             q = q.where(CallRow.created_at >= _month_start())
         else:
@@ -96,8 +96,8 @@ class BudgetGuard:
         with self.store.read() as session:
             return int(session.scalar(q) or 0)
 
-    def acquire(self, ctx: CallContext, estimate_micros: int) -> list[tuple[str, str, int]]:
-        """Refuse with :class:`BudgetExceeded`, or hold ``estimate_micros`` in every scope of the
+    def acquire(self, ctx: CallContext, estimate_nanos: int) -> list[tuple[str, str, int]]:
+        """Refuse with :class:`BudgetExceeded`, or hold ``estimate_nanos`` in every scope of the
         call until :meth:`release` (after the call has been journaled)."""
         limits = self._limits(ctx)
         if not limits:
@@ -105,9 +105,9 @@ class BudgetGuard:
         with self._lock:
             for scope, key, limit in limits:
                 spent = self._spent(scope, key) + self._reserved.get((scope, key), 0)
-                if spent + estimate_micros > limit:
-                    raise BudgetExceeded(scope, key, limit / 1e6, spent / 1e6, estimate_micros / 1e6)
-            held = [(scope, key, estimate_micros) for scope, key, _ in limits]
+                if spent + estimate_nanos > limit:
+                    raise BudgetExceeded(scope, key, limit / 1e9, spent / 1e9, estimate_nanos / 1e9)
+            held = [(scope, key, estimate_nanos) for scope, key, _ in limits]
             for scope, key, amount in held:
                 self._reserved[(scope, key)] = self._reserved.get((scope, key), 0) + amount
         return held
@@ -118,8 +118,8 @@ class BudgetGuard:
                 self._reserved[(scope, key)] -= amount
 
     @contextmanager
-    def reserve(self, ctx: CallContext, estimate_micros: int) -> Iterator[None]:
-        held = self.acquire(ctx, estimate_micros)
+    def reserve(self, ctx: CallContext, estimate_nanos: int) -> Iterator[None]:
+        held = self.acquire(ctx, estimate_nanos)
         try:
             yield
         finally:

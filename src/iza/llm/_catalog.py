@@ -1,7 +1,7 @@
 """The packaged price table and model catalog, with the user's overrides applied.
 
-Money: costs are computed in integer micro-dollars (1e-6 USD) so that sums over thousands of
-calls do not drift; ``cost_usd`` floats are only for display.
+Money: costs are computed in integer nano-dollars (1e-9 USD) so that sums over thousands of
+calls do not drift and a 50-token call is not rounded to zero; ``cost_usd`` floats are for display.
 """
 
 from __future__ import annotations
@@ -52,13 +52,13 @@ class PriceTable:
     def lookup(self, provider: str, model: str) -> tuple[float, float] | None:
         return self.prices.get(f"{provider}:{model}") or self.prices.get(f"{provider}:*")
 
-    def cost_micros(self, provider: str, model: str, usage: Usage) -> int:
-        """Cost of ``usage`` in micro-dollars; an unknown model costs 0 and is logged."""
+    def cost_nanos(self, provider: str, model: str, usage: Usage) -> int:
+        """Cost of ``usage`` in nano-dollars; an unknown model costs 0 and is logged."""
         price = self.lookup(provider, model)
         if price is None:
             logger.warning("no price for %s:%s; cost recorded as 0", provider, model)
             return 0
-        return round(usage.input_tokens * price[0] + usage.output_tokens * price[1])
+        return round((usage.input_tokens * price[0] + usage.output_tokens * price[1]) * 1000)
 
 
 def load_prices(settings: Settings) -> PriceTable:

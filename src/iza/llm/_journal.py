@@ -36,7 +36,7 @@ class CallRow(Base):
     input_tokens: Mapped[int] = mapped_column(sa.Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(sa.Integer, default=0)
     usage_estimated: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    cost_micros: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    cost_nanos: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     latency_ms: Mapped[float] = mapped_column(sa.Float, default=0.0)
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
     error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
@@ -58,7 +58,7 @@ class BudgetRow(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(sa.String(20))
     key: Mapped[str] = mapped_column(sa.String(200))
-    limit_micros: Mapped[int] = mapped_column(sa.BigInteger)
+    limit_nanos: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -74,7 +74,7 @@ class JournalEntry:
     input_tokens: int = 0
     output_tokens: int = 0
     usage_estimated: bool = False
-    cost_micros: int = 0
+    cost_nanos: int = 0
     latency_ms: float = 0.0
     error: str | None = None
     attempts: int = 0
@@ -145,7 +145,7 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
             sa.func.sum(sa.case((CallRow.status.in_(("error", "refused")), 1), else_=0)).label("failed"),
             sa.func.coalesce(sa.func.sum(CallRow.input_tokens), 0).label("input_tokens"),
             sa.func.coalesce(sa.func.sum(CallRow.output_tokens), 0).label("output_tokens"),
-            sa.func.coalesce(sa.func.sum(CallRow.cost_micros), 0).label("cost_micros"),
+            sa.func.coalesce(sa.func.sum(CallRow.cost_nanos), 0).label("cost_nanos"),
         )
         .group_by(key)
         .order_by(key)
@@ -161,7 +161,7 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
             "failed": int(r.failed or 0),
             "input_tokens": int(r.input_tokens),
             "output_tokens": int(r.output_tokens),
-            "cost_usd": int(r.cost_micros) / 1e6,
+            "cost_usd": int(r.cost_nanos) / 1e9,
         }
         for r in rows
     ]
@@ -170,7 +170,7 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
 def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
     """Grouped in Python: the database's own date functions depend on the session time zone."""
     q = sa.select(
-        CallRow.created_at, CallRow.status, CallRow.input_tokens, CallRow.output_tokens, CallRow.cost_micros
+        CallRow.created_at, CallRow.status, CallRow.input_tokens, CallRow.output_tokens, CallRow.cost_nanos
     )
     if since is not None:
         q = q.where(CallRow.created_at >= since)
@@ -185,17 +185,17 @@ def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
                     "failed": 0,
                     "input_tokens": 0,
                     "output_tokens": 0,
-                    "cost_micros": 0,
+                    "cost_nanos": 0,
                 },
             )
             d["calls"] += 1
             d["failed"] += status in ("error", "refused")
             d["input_tokens"] += inp
             d["output_tokens"] += out
-            d["cost_micros"] += cost
+            d["cost_nanos"] += cost
     out_rows = []
     for day in sorted(days):
         d = days[day]
-        d["cost_usd"] = d.pop("cost_micros") / 1e6
+        d["cost_usd"] = d.pop("cost_nanos") / 1e9
         out_rows.append(d)
     return out_rows

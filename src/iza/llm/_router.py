@@ -222,6 +222,9 @@ class Router:
                 if _fallthrough(err):
                     skip.add(dep.id)
                     continue
+                # the next attempt prefers the other candidates; the failed one goes last
+                order.remove(dep)
+                order.append(dep)
                 nxt, _ = self._pick([d for d in order if d.id not in skip], tokens)
                 if nxt is None and attempted.attempts <= self.policy.max_retries:
                     delay = max(

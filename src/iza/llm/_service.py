@@ -254,13 +254,13 @@ class LLM:
         return label, request.fingerprint(label)
 
     def _estimate(self, request: ChatRequest, deployments: Sequence[Deployment]) -> tuple[int, int]:
-        """(estimated tokens, estimated cost in micro-dollars at the dearest candidate)."""
+        """(estimated tokens, estimated cost in nano-dollars at the dearest candidate)."""
         prompt = "".join(m.content for m in request.messages)
         if request.tools:
             prompt += json.dumps([asdict(t) for t in request.tools])
         inp = estimate_tokens(prompt) + 4 * len(request.messages)
         out = request.max_tokens or self.settings.get_int("llm.max_output_tokens")
-        cost = max(self.prices.cost_micros(d.provider, d.model, Usage(inp, out)) for d in deployments)
+        cost = max(self.prices.cost_nanos(d.provider, d.model, Usage(inp, out)) for d in deployments)
         return inp + out, cost
 
     @contextmanager
@@ -318,9 +318,9 @@ class LLM:
         attempted: Attempted,
     ) -> ChatResult:
         latency = (time.perf_counter() - started) * 1000.0
-        micros = self.prices.cost_micros(raw.provider, raw.model, raw.usage)
-        result = replace(raw, cost_usd=micros / 1e6, latency_ms=latency, request_hash=request_hash)
-        self._record(label, request_hash, ctx, result, "ok", micros, latency, attempted.attempts)
+        nanos = self.prices.cost_nanos(raw.provider, raw.model, raw.usage)
+        result = replace(raw, cost_usd=nanos / 1e9, latency_ms=latency, request_hash=request_hash)
+        self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts)
         return result
 
     def _record_error(
@@ -354,7 +354,7 @@ class LLM:
         ctx: CallContext,
         result: ChatResult | None,
         status: str,
-        micros: int,
+        nanos: int,
         latency: float,
         attempts: int,
         *,
@@ -382,7 +382,7 @@ class LLM:
                 input_tokens=result.usage.input_tokens if result else 0,
                 output_tokens=result.usage.output_tokens if result else 0,
                 usage_estimated=result.usage.estimated if result else False,
-                cost_micros=micros,
+                cost_nanos=nanos,
                 latency_ms=latency,
                 error=error,
                 attempts=attempts,

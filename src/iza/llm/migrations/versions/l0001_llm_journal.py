@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("input_tokens", sa.Integer, nullable=False),
         sa.Column("output_tokens", sa.Integer, nullable=False),
         sa.Column("usage_estimated", sa.Boolean, nullable=False),
-        sa.Column("cost_micros", sa.BigInteger, nullable=False),
+        sa.Column("cost_nanos", sa.BigInteger, nullable=False),
         sa.Column("latency_ms", sa.Float, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("error", sa.Text, nullable=True),
@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("scope", sa.String(20), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
-        sa.Column("limit_micros", sa.BigInteger, nullable=False),
+        sa.Column("limit_nanos", sa.BigInteger, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.UniqueConstraint("scope", "key", name="uq_llm_budgets_scope_key"),
     )
