@@ -53,13 +53,13 @@ if TYPE_CHECKING:
     from iza.llm._status import llm_status
 
 __all__ = [
-    "LLM",
     "BudgetExceeded",
     "CallContext",
     "ChatRequest",
     "ChatResult",
     "Deployment",
     "FakeProvider",
+    "LLM",
     "MalformedResponse",
     "Message",
     "Provider",
