@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("iza.cli.system:events_group", "Show domain events from the outbox."),
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
+    "llm": ("iza.llm.cli:llm_group", "LLM providers, chat, usage, prices and budgets."),
 }
 
 

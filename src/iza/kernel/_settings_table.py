@@ -67,6 +67,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm.anthropic_base_url", "", "Anthropic API base URL.", env=("ANTHROPIC_BASE_URL",)),
     Setting("llm.openai_compat_base_url", "", "Base URL of a local OpenAI-compatible server "
             "(Ollama, vLLM, llama.cpp, LM Studio).", env=("IZA_OPENAI_COMPAT_BASE_URL",)),
+    Setting("llm.google_base_url", "", "Google Gemini API base URL (empty: Google's own)."),
+    Setting("llm.openai_compat_model", "llama3.2", "Default model on the OpenAI-compatible server."),
+    Setting("llm.aliases", "", "Extra or replacement model aliases: 'name=provider:model,provider:model;"
+            "name2=…' (ordered; the built-ins are fast, cheap, smart, code)."),
+    Setting("llm.strategy", "fallback", "How the router orders an alias's deployments.",
+            choices=("fallback", "least-busy", "lowest-latency", "lowest-cost")),
+    Setting("llm.timeout_s", 60.0, "Per-attempt timeout of an LLM call, in seconds.", type=float),
+    Setting("llm.max_retries", 3, "Retries of one call across its deployments (SDK retries are off).",
+            type=int),
+    Setting("llm.cooldown_s", 30.0, "How long a deployment rests after repeated failures, in seconds.",
+            type=float),
+    Setting("llm.rate_limits", "", "Per-deployment limits: 'provider:model=RPM/TPM;…' (0 = none); "
+            "lowered automatically when the provider answers 429."),
+    Setting("llm.budget_usd", 0.0, "Global LLM budget per UTC calendar month in USD (0 = none).",
+            type=float),
+    Setting("llm.cache_ttl_s", 0, "Exact-match response cache lifetime in seconds (0 = off).", type=int),
+    Setting("llm.prices_file", "", "JSON price table overriding the packaged one "
+            "($IZA_HOME/llm_prices.json is read too)."),
+    Setting("llm.max_output_tokens", 1024, "Output tokens assumed for a call's budget check when "
+            "max_tokens is not given.", type=int),
     # ---- agents ---------------------------------------------------------------------------
     # ---- workflows ------------------------------------------------------------------------
     # ---- business -------------------------------------------------------------------------
