@@ -83,3 +83,17 @@ class Hook:
         return asyncio.run(self._post_many(reqs))
 
 
+
+
+def run_iza(args: list[str], capsys: Any) -> tuple[int, str, str]:
+    """Run the real ``iza`` entry point in-process; returns (exit code, stdout, stderr)."""
+    from iza.cli import main
+
+    capsys.readouterr()
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err

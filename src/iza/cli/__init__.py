@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("iza.cli.system:events_group", "Show domain events from the outbox."),
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
+    "catalog": ("iza.business.cli:catalog_group", "The service & pricing catalog."),
+    "stripe": ("iza.business.cli:stripe_group", "Stripe checkout, sync, event replay, reconcile."),
 }
 
 
