@@ -25,7 +25,15 @@ from iza.errors import InputError, WebhookError
 from iza.kernel.config import Settings
 from iza.kernel.store import Store, utcnow
 
-__all__ = ["IngestResult", "ingest_webhook", "load_events_file", "process_event", "processed_count"]
+__all__ = [
+    "IngestResult",
+    "check_event",
+    "ingest_webhook",
+    "load_events_file",
+    "parse_verified",
+    "process_event",
+    "processed_count",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +52,7 @@ class IngestResult:
         return {"id": self.event_id, "type": self.type, "outcome": self.outcome}
 
 
-def _check_event(event: Any) -> dict[str, Any]:
+def check_event(event: Any) -> dict[str, Any]:
     if not isinstance(event, dict) or event.get("object") != "event":
         raise WebhookError("payload is not a Stripe event", fix="send a Stripe event object")
     for key in ("id", "type", "created"):
@@ -58,7 +66,7 @@ def _check_event(event: Any) -> dict[str, Any]:
 
 def process_event(store: Store, event: dict[str, Any]) -> IngestResult:
     """Apply one (already authenticated) event exactly once."""
-    event = _check_event(event)
+    event = check_event(event)
     eid, etype, created = str(event["id"]), str(event["type"]), int(event["created"])
     obj: dict[str, Any] = event["data"]["object"]
     try:
@@ -80,15 +88,20 @@ def process_event(store: Store, event: dict[str, Any]) -> IngestResult:
     return IngestResult(eid, etype, outcome)
 
 
-def ingest_webhook(store: Store, settings: Settings, body: bytes,
-                   signature: str | None) -> IngestResult:
-    """Verify the raw body against ``STRIPE_WEBHOOK_SECRET`` and process it."""
+def parse_verified(settings: Settings, body: bytes, signature: str | None) -> dict[str, Any]:
+    """Verify the raw body against ``STRIPE_WEBHOOK_SECRET``; return the checked event."""
     verify_signature(body, signature, split_secrets(settings.secret("STRIPE_WEBHOOK_SECRET")))
     try:
         event = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise WebhookError("the webhook body is not JSON", fix="send the event as JSON") from None
-    return process_event(store, event)
+    return check_event(event)
+
+
+def ingest_webhook(store: Store, settings: Settings, body: bytes,
+                   signature: str | None) -> IngestResult:
+    """Verify and process one delivery in the caller's thread (no batching)."""
+    return process_event(store, parse_verified(settings, body, signature))
 
 
 def load_events_file(path: Path) -> list[dict[str, Any]]:

@@ -7,11 +7,13 @@ signature or payload. Neither the secret nor the signature is ever logged.
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from iza.business._webhook import ingest_webhook
+from iza.business._batching import submit
+from iza.business._webhook import parse_verified
 
 __all__ = ["router"]
 
@@ -21,7 +23,6 @@ router = APIRouter()
 @router.post("/webhooks/stripe", include_in_schema=False)
 async def stripe_webhook(request: Request) -> JSONResponse:
     body = await request.body()
-    result = await run_in_threadpool(
-        ingest_webhook, request.app.state.store, request.app.state.settings, body,
-        request.headers.get("stripe-signature"))
+    event = parse_verified(request.app.state.settings, body, request.headers.get("stripe-signature"))
+    result = await asyncio.wrap_future(submit(request.app.state.store, event))
     return JSONResponse({"received": True, **result.as_dict()})
