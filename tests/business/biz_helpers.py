@@ -58,7 +58,7 @@ class Hook:
         self.store: Store = self.app.state.store
 
     async def _post_many(self, requests: list[tuple[bytes, dict[str, str]]]) -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=self.app)
+        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return list(await asyncio.gather(*[
                 client.post("/webhooks/stripe", content=body, headers=headers)

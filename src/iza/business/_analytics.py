@@ -15,7 +15,6 @@ Definitions are written out in docs/business.md; the short version:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from iza.business._costs import cost_sources
-from iza.business._models import LedgerRow, MrrChangeRow
+from iza.business._models import LedgerRow
 from iza.errors import ConfigError
 from iza.kernel.store import Store
 
@@ -59,53 +58,16 @@ def month_bounds(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]
 
 @dataclass
 class MrrState:
-    """Replays MRR changes in time order and classifies each customer-level change."""
+    """Customer MRR while history is replayed; ``total`` is kept per currency incrementally."""
 
     sub_mrr: dict[str, int] = field(default_factory=dict)
     sub_key: dict[str, Key] = field(default_factory=dict)
-    cust: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
+    cust: dict[Key, int] = field(default_factory=dict)
     ever: set[Key] = field(default_factory=set)
-    first_active: dict[Key, datetime] = field(default_factory=dict)
+    total: dict[str, int] = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for (_, cur), v in self.cust.items():
-            if v:
-                out[cur] += v
-        return dict(out)
-
-    def active(self) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for (_, cur), v in self.cust.items():
-            if v > 0:
-                out[cur] += 1
-        return dict(out)
-
-    def apply(self, at: datetime, group: list[tuple[str, str, str, int]]) -> list[tuple[str, str, int]]:
-        """Apply changes of one instant: (sub, customer, currency, new_mrr). Returns movements
-        as (currency, kind, amount)."""
-        before: dict[Key, int] = {}
-        for sub, customer, cur, mrr in group:
-            key = (customer, cur)
-            old_key = self.sub_key.get(sub)
-            for k in {key, old_key} - {None}:
-                assert k is not None
-                before.setdefault(k, self.cust[k])
-            if old_key is not None:
-                self.cust[old_key] -= self.sub_mrr.get(sub, 0)
-            self.cust[key] += mrr
-            self.sub_mrr[sub], self.sub_key[sub] = mrr, key
-        moves = []
-        for key, prev in before.items():
-            now = self.cust[key]
-            kind = _classify(prev, now, key in self.ever)
-            if kind is None:
-                continue
-            if now > 0:
-                self.ever.add(key)
-                self.first_active.setdefault(key, at)
-            moves.append((key[1], kind, now - prev))
-        return moves
+        return {c: v for c, v in self.total.items() if v}
 
 
 def _classify(prev: int, now: int, seen: bool) -> str | None:
@@ -118,39 +80,71 @@ def _classify(prev: int, now: int, seen: bool) -> str | None:
     return "expansion" if now > prev else "contraction"
 
 
-def _changes(store: Store, until: datetime) -> Iterable[tuple[datetime, str, str, str, int]]:
-    stmt = (sa.select(MrrChangeRow.at, MrrChangeRow.subscription_id, MrrChangeRow.customer_ref,
-                      MrrChangeRow.currency, MrrChangeRow.mrr_minor)
-            .where(MrrChangeRow.at < until).order_by(MrrChangeRow.at, MrrChangeRow.id))
-    with store.read() as session:
-        yield from session.execute(stmt)
+def _raw_bound(dialect: str, value: datetime) -> Any:
+    """A bound in the driver's own representation, so rows skip type conversion: SQLite keeps
+    UTC timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which sorts like the instants."""
+    if dialect == "sqlite":
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
-def _replay(store: Store, bounds: list[datetime], until: datetime,
-            on_boundary: Any, on_moves: Any) -> MrrState:
-    """Walk the history once; call ``on_boundary(i, state)`` as each bound is crossed and
-    ``on_moves(at, moves)`` for each instant's movements."""
+def _replay(store: Store, bounds: list[datetime], on_boundary: Any, on_moves: Any) -> MrrState:
+    """Walk the MRR history before ``bounds[-1]`` once, in time order.
+
+    ``on_boundary(i, state)`` runs as bound ``i`` is crossed. ``on_moves(b, moves)`` gets each
+    instant's customer movements ``(currency, kind, amount)``, with ``b`` = number of bounds at
+    or before that instant (``b == 1``: between ``bounds[0]`` and ``bounds[1]``). Changes of
+    several subscriptions of one customer at one instant count as one movement. This is the hot
+    loop of every MRR report, hence raw driver rows and plain local variables.
+    """
     state = MrrState()
-    bi = 0
-    group: list[tuple[str, str, str, int]] = []
-    group_at: datetime | None = None
+    sub_mrr, sub_key, cust, ever, total = (state.sub_mrr, state.sub_key, state.cust, state.ever,
+                                           state.total)
+    raw = [_raw_bound(store.dialect, b) for b in bounds]
+    nb, bi = len(raw), 0
+    before: dict[Key, int] = {}
+    group_at: Any = None
 
-    def flush() -> None:
-        if group_at is not None and group:
-            on_moves(group_at, state.apply(group_at, group))
-        group.clear()
+    def emit() -> None:
+        moves = []
+        for key, prev in before.items():
+            now = cust.get(key, 0)
+            kind = _classify(prev, now, key in ever)
+            if kind is not None:
+                if now > 0:
+                    ever.add(key)
+                moves.append((key[1], kind, now - prev))
+        if moves:
+            on_moves(bi, moves)
+        before.clear()
 
-    for at, sub, customer, cur, mrr in _changes(store, until):
-        if group_at is not None and at != group_at:
-            flush()
-        while bi < len(bounds) and at >= bounds[bi]:
-            flush()
-            on_boundary(bi, state)
-            bi += 1
-        group_at = at
-        group.append((sub, customer, cur, int(mrr)))
-    flush()
-    while bi < len(bounds):
+    sql = ("SELECT at, subscription_id, customer_ref, currency, mrr_minor FROM biz_mrr_changes "
+           "WHERE at < {p} ORDER BY at, id").format(p="?" if store.dialect == "sqlite" else "%s")
+    with store.engine.connect() as conn:
+        for at, sub, customer, cur, mrr in conn.exec_driver_sql(sql, (raw[-1],)):
+            if at != group_at:
+                if before:
+                    emit()
+                while bi < nb and at >= raw[bi]:
+                    on_boundary(bi, state)
+                    bi += 1
+                group_at = at
+            key = (customer, cur)
+            if key not in before:
+                before[key] = cust.get(key, 0)
+            old_key = sub_key.get(sub)
+            if old_key is not None:
+                if old_key not in before:
+                    before[old_key] = cust.get(old_key, 0)
+                old = sub_mrr[sub]
+                cust[old_key] -= old
+                total[old_key[1]] -= old
+            cust[key] = cust.get(key, 0) + mrr
+            total[cur] = total.get(cur, 0) + mrr
+            sub_mrr[sub], sub_key[sub] = mrr, key
+    if before:
+        emit()
+    while bi < nb:
         on_boundary(bi, state)
         bi += 1
     return state
@@ -169,14 +163,12 @@ def mrr_timeline(store: Store, start: datetime, end: datetime, tz: ZoneInfo) -> 
     def on_boundary(i: int, state: MrrState) -> None:
         at_bound[i] = state.totals()
 
-    def on_moves(at: datetime, ms: list[tuple[str, str, int]]) -> None:
-        for i in range(len(bounds) - 1):
-            if bounds[i] <= at < bounds[i + 1]:
-                for cur, kind, amount in ms:
-                    _add(moves[i], cur, kind, amount)
-                return
+    def on_moves(b: int, ms: list[tuple[str, str, int]]) -> None:
+        if 1 <= b < len(bounds):
+            for cur, kind, amount in ms:
+                _add(moves[b - 1], cur, kind, amount)
 
-    _replay(store, bounds, bounds[-1], on_boundary, on_moves)
+    _replay(store, bounds, on_boundary, on_moves)
     return [{"month": bounds[i].astimezone(tz).strftime("%Y-%m"), "mrr": at_bound[i + 1],
              "movements": moves[i]} for i in range(len(bounds) - 1)]
 
@@ -195,15 +187,15 @@ def subscription_report(store: Store, start: datetime, end: datetime) -> dict[st
     def on_boundary(i: int, state: MrrState) -> None:
         snaps[i] = {k: v for k, v in state.cust.items() if v > 0}
 
-    def on_moves(at: datetime, ms: list[tuple[str, str, int]]) -> None:
-        if start <= at < end:
+    def on_moves(b: int, ms: list[tuple[str, str, int]]) -> None:
+        if b == 1:
             for cur, kind, amount in ms:
                 _add(movements, cur, kind, amount)
                 if kind in ("new", "churn", "reactivation"):
                     counts[cur][{"new": "new", "churn": "churned",
                                  "reactivation": "reactivated"}[kind]] += 1
 
-    _replay(store, [start, end], end, on_boundary, on_moves)
+    _replay(store, [start, end], on_boundary, on_moves)
     first, last = snaps[0], snaps[1]
     months = max(1e-9, (end - start).total_seconds() / (365.25 / 12 * 86400))
     out: dict[str, Any] = {"mrr": {}, "mrr_start": {}, "arr": {}, "movements": {}, "customers": {},

@@ -102,7 +102,8 @@ class LedgerRow(Base):
 
     __tablename__ = "biz_ledger"
     __table_args__ = (
-        sa.Index("ix_biz_ledger_time", "occurred_at", "currency", "kind", "amount_minor"),
+        sa.Index("ix_biz_ledger_time", "occurred_at", "currency", "kind", "service_slug",
+                 "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)

@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_key", name="uq_biz_ledger_source_key"),
     )
     op.create_index("ix_biz_ledger_time", "biz_ledger",
-                    ["occurred_at", "currency", "kind", "amount_minor"])
+                    ["occurred_at", "currency", "kind", "service_slug", "amount_minor"])
     for col in ("service_slug", "order_id", "charge_ref", "customer_ref"):
         op.create_index(f"ix_biz_ledger_{col}", "biz_ledger", [col])
     op.create_table(
