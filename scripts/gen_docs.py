@@ -53,7 +53,7 @@ def _configuration() -> str:
 
 
 def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
-    ctx = click.Context(cmd, info_name=" ".join(path))
+    ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=80, max_content_width=80)
     out += [f"## `{' '.join(path)}`", "", "```text", cmd.get_help(ctx).rstrip(), "```", ""]
     if isinstance(cmd, click.Group):
         for name in cmd.list_commands(ctx):

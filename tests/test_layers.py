@@ -39,13 +39,17 @@ IO_MODULES = {"sqlite3", "httpx", "stripe", "requests", "socket", "sqlalchemy", 
 
 #: A subsystem's own command group (``cli.py``) and web routes (``routes.py``, ``pages.py``) belong
 #: to the interface layer: they may use ``iza.cli``/``iza.web`` helpers, and nothing below imports them.
-INTERFACE_MODULES = ("cli.py", "routes.py", "pages.py")
+INTERFACE_PREFIXES = ("cli", "routes", "pages")
+
+
+def _interface(stem: str) -> bool:
+    return any(stem == p or stem.startswith(p + "_") for p in INTERFACE_PREFIXES)
 
 
 def _package(path: Path) -> str:
     rel = path.relative_to(SRC)
-    if len(rel.parts) > 1 and rel.parts[0] not in ("cli", "web") and rel.name in INTERFACE_MODULES:
-        return "cli" if rel.name == "cli.py" else "web"
+    if len(rel.parts) > 1 and rel.parts[0] not in ("cli", "web") and _interface(rel.stem):
+        return "cli" if rel.stem.startswith("cli") else "web"
     return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
 
 
@@ -79,8 +83,8 @@ def test_imports_point_down(path: Path) -> None:
         if parts[0] != "iza" or len(parts) < 2:
             continue
         target = parts[1]
-        if len(parts) > 2 and parts[2] in ("cli", "routes", "pages") and target not in ("cli", "web"):
-            target = "cli" if parts[2] == "cli" else "web"
+        if len(parts) > 2 and _interface(parts[2]) and target not in ("cli", "web"):
+            target = "cli" if parts[2].startswith("cli") else "web"
         if target == own or target not in LAYER:
             continue
         if own in ("cli", "web") and target not in ("cli", "web") and LAYER[target] < LAYER[own]:

@@ -81,7 +81,12 @@ def test_generated_docs_are_current() -> None:
         sys.path.pop(0)
     for name, text in gen.render().items():
         current = (ROOT / "docs" / name).read_text(encoding="utf-8")
-        assert current == text, f"docs/{name} is stale: run `python scripts/gen_docs.py`"
+        if current != text:
+            import difflib
+
+            diff = "".join(list(difflib.unified_diff(
+                current.splitlines(True), text.splitlines(True), "on disk", "generated"))[:40])
+            pytest.fail(f"docs/{name} is stale: run `python scripts/gen_docs.py`\n{diff}")
 
 
 def test_every_cli_command_is_documented() -> None:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 _COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("kernel", "kernel", "iza.kernel.health:kernel_component"),
     ("llm", "llm", "iza.llm.health:llm_component"),
+    ("business", "interfaces", "iza.business.health:business_component"),
     ("interfaces", "interfaces", "iza.web.health:web_component"),
 )
 

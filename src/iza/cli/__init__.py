@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
     "llm": ("iza.llm.cli:llm_group", "LLM providers, chat, usage, prices and budgets."),
+    "catalog": ("iza.business.cli:catalog_group", "The service & pricing catalog."),
+    "stripe": ("iza.business.cli:stripe_group", "Stripe checkout, sync, event replay, reconcile."),
+    "revenue": ("iza.business.cli_ops:revenue_group", "Revenue, MRR and margin reports; CSV."),
+    "leads": ("iza.business.cli_ops:leads_group", "Leads and the acquisition funnel."),
+    "orders": ("iza.business.cli_ops:orders_group", "Orders and their delivery."),
 }
 
 

@@ -182,14 +182,20 @@ def _after_commit_factory(store: Store) -> Callable[[Session], None]:
     def _after_commit(session: Session) -> None:
         # The publisher's transaction has committed; each delivery records its outcome in a
         # transaction of its own (re-entrant writer lock on SQLite, same thread).
+        # Outcomes are recorded together, in one transaction, so a transaction that
+        # published many events (a batch of webhooks) costs one extra commit, not one per event.
         pending = session.info.pop("iza_events", [])
-        for event_id, ev, rec in pending:
-            _deliver(store, event_id, ev, rec)
+        _mark(store, [(event_id, _call_subscribers(event_id, ev, rec))
+                      for event_id, ev, rec in pending])
 
     return _after_commit
 
 
 def _deliver(store: Store, event_id: int, event: Event | None, record: EventRecord) -> None:
+    _mark(store, [(event_id, _call_subscribers(event_id, event, record))])
+
+
+def _call_subscribers(event_id: int, event: Event | None, record: EventRecord) -> list[str]:
     with _sub_lock:
         subs = list(_subscribers)
     errors: list[str] = []
@@ -207,16 +213,28 @@ def _deliver(store: Store, event_id: int, event: Event | None, record: EventReco
         except Exception as exc:  # a subscriber's failure must not fail the publisher
             logger.exception("subscriber %r failed on event %s #%s", handler, record.name, event_id)
             errors.append(f"{getattr(handler, '__qualname__', handler)}: {exc}")
+    return errors
+
+
+def _mark(store: Store, outcomes: list[tuple[int, list[str]]]) -> None:
+    if not outcomes:
+        return
+    delivered = [event_id for event_id, errors in outcomes if not errors]
     with store.transaction() as session:
-        session.execute(
-            sa.update(EventRow)
-            .where(EventRow.id == event_id)
-            .values(
-                attempts=EventRow.attempts + 1,
-                delivered_at=None if errors else utcnow(),
-                last_error="; ".join(errors)[:2000] if errors else None,
+        if delivered:
+            session.execute(
+                sa.update(EventRow)
+                .where(EventRow.id.in_(delivered))
+                .values(attempts=EventRow.attempts + 1, delivered_at=utcnow(), last_error=None)
             )
-        )
+        for event_id, errors in outcomes:
+            if errors:
+                session.execute(
+                    sa.update(EventRow)
+                    .where(EventRow.id == event_id)
+                    .values(attempts=EventRow.attempts + 1, delivered_at=None,
+                            last_error="; ".join(errors)[:2000])
+                )
 
 
 def _rebuild(record: EventRecord) -> Event | EventRecord:

@@ -1,0 +1,189 @@
+"""Benchmark: signed Stripe events posted concurrently to a running ``iza serve``.
+
+Starts ``iza serve`` on a free loopback port in a fresh data home (SQLite unless
+``--database-url`` is given), then posts N unique events — ``invoice.paid`` in USD/EUR/JPY and
+pairs of cumulative ``charge.refunded`` (partial, then full) — plus 10 % duplicate deliveries,
+all shuffled so refunds also arrive out of order. Prints sustained events/s and latency
+percentiles, then checks that the ledger equals the expected totals exactly
+(0 lost, 0 double-counted).
+
+    .venv/bin/python bench/webhook_ingest.py --events 5000 --concurrency 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+from iza.business import sign_payload
+
+SECRET = "whsec_bench_secret"
+ENVELOPE = {"object": "event", "api_version": "2025-03-31.basil", "livemode": False,
+            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_events(n: int, seed: int) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    rnd = random.Random(seed)
+    base = int(time.time()) - 3600
+    events: list[dict] = []
+    expected: dict[str, dict[str, int]] = defaultdict(lambda: {"payment": 0, "refund": 0})
+    i = 0
+    while len(events) < n:
+        i += 1
+        if i % 5 == 0 and len(events) + 2 <= n:  # a charge refunded twice, cumulatively
+            amount = rnd.randint(1000, 50000)
+            charge = {"id": f"ch_bench_{i}", "object": "charge", "amount": amount,
+                      "amount_captured": amount, "currency": "usd", "customer": f"cus_{i % 97}"}
+            for step, refunded in ((0, amount // 3), (1, amount)):
+                events.append({**ENVELOPE, "id": f"evt_bench_{i}_{step}", "type": "charge.refunded",
+                               "created": base + i * 2 + step, "data": {"object": {
+                                   **charge, "amount_refunded": refunded,
+                                   "refunded": refunded == amount}}})
+            expected["usd"]["refund"] -= amount
+            continue
+        cur = rnd.choice(["usd", "usd", "eur", "jpy"])
+        amount = rnd.randint(500, 200000)
+        events.append({**ENVELOPE, "id": f"evt_bench_{i}", "type": "invoice.paid", "created": base + i * 2,
+                       "data": {"object": {"id": f"in_bench_{i}", "object": "invoice", "status": "paid",
+                                           "amount_paid": amount, "currency": cur,
+                                           "customer": f"cus_{i % 97}", "parent": None}}})
+        expected[cur]["payment"] += amount
+    return events, {k: dict(v) for k, v in expected.items()}
+
+
+async def post_all(url: str, bodies: list[bytes], concurrency: int) -> tuple[list[float], dict[str, int]]:
+    latencies: list[float] = []
+    outcomes: dict[str, int] = defaultdict(int)
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for b in bodies:
+        queue.put_nowait(b)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                headers = {"content-type": "application/json",
+                           "stripe-signature": sign_payload(body, SECRET)}
+                t0 = time.perf_counter()
+                r = await client.post("/webhooks/stripe", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                outcomes[r.json().get("outcome", f"http_{r.status_code}") if r.status_code == 200
+                         else f"http_{r.status_code}"] += 1
+
+        await asyncio.gather(*[worker() for _ in range(concurrency)])
+    return latencies, dict(outcomes)
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User+system CPU of the server process (Linux /proc), to tell cost from contention."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def ledger_totals(home: Path, database_url: str | None) -> dict[str, dict[str, int]]:
+    import sqlalchemy as sa
+
+    from iza.business._models import LedgerRow
+    from iza.kernel.config import load
+    from iza.kernel.store import Store
+
+    settings = load(home, overrides={"database_url": database_url} if database_url else None)
+    store = Store.from_settings(settings)
+    with store.read() as s:
+        rows = s.execute(sa.select(LedgerRow.currency, LedgerRow.kind, sa.func.sum(LedgerRow.amount_minor))
+                         .group_by(LedgerRow.currency, LedgerRow.kind)).all()
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"payment": 0, "refund": 0})
+    for cur, kind, total in rows:
+        out[cur][kind] = int(total)
+    return {k: dict(v) for k, v in out.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--duplicates", type=float, default=0.10)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--database-url", default=None, help="default: SQLite in a temp data home")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--log-level", default=None, help="server log level (logs in the temp home)")
+    args = ap.parse_args()
+
+    events, expected = build_events(args.events, args.seed)
+    rnd = random.Random(args.seed)
+    bodies = [json.dumps(e).encode() for e in events]
+    bodies += [rnd.choice(bodies) for _ in range(int(len(bodies) * args.duplicates))]
+    rnd.shuffle(bodies)
+
+    home = Path(tempfile.mkdtemp(prefix="iza-bench-"))
+    port = free_port()
+    env = {**os.environ, "IZA_HOME": str(home), "STRIPE_WEBHOOK_SECRET": SECRET}
+    if args.database_url:
+        env["IZA_DATABASE_URL"] = args.database_url
+    if args.log_level:
+        env["IZA_LOG_LEVEL"] = args.log_level
+    iza = str(Path(sys.executable).with_name("iza"))
+    server = subprocess.Popen([iza, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("iza serve did not start: " + (server.stderr.read() or b"").decode()[-2000:])
+        cpu0 = server_cpu_seconds(server.pid)
+        t0 = time.perf_counter()
+        latencies, outcomes = asyncio.run(post_all(url, bodies, args.concurrency))
+        elapsed = time.perf_counter() - t0
+        server_cpu = server_cpu_seconds(server.pid) - cpu0
+        load = os.getloadavg()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    got = ledger_totals(home, args.database_url)
+    ok = got == expected
+    print(json.dumps({
+        "store": "postgresql" if args.database_url else "sqlite", "home": str(home),
+        "deliveries": len(bodies), "unique_events": len(events), "concurrency": args.concurrency,
+        "seconds": round(elapsed, 3), "events_per_s": round(len(bodies) / elapsed, 1),
+        "latency_ms": {"p50": round(pct(0.50), 2), "p90": round(pct(0.90), 2),
+                       "p99": round(pct(0.99), 2), "max": round(latencies[-1] * 1000, 2)},
+        "server_cpu_ms_per_delivery": round(server_cpu / len(bodies) * 1000, 3),
+        "server_cpu_bound_events_per_s": round(len(bodies) / server_cpu, 1) if server_cpu else None,
+        "machine_load_avg_1m": round(load, 2), "cpus": os.cpu_count(),
+        "outcomes": outcomes, "ledger_matches_expected": ok,
+        "expected": expected, "ledger": got}, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
