@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("iza.cli.system:events_group", "Show domain events from the outbox."),
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
+    "agents": ("iza.agents.cli:agents_group", "The agent roster and the service directory."),
+    "missions": ("iza.agents.cli:missions_group", "Run, inspect, approve, cancel and resume missions."),
 }
 
 
