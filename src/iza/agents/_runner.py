@@ -297,6 +297,12 @@ def _begin(wf: Workforce, mission_id: str) -> MissionRow:
         session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
                                                  TaskRow.state.in_(("failed", "skipped")))
                         .values(state="pending"))
+        # A work item left running by a crash did not finish: it runs again as a new attempt.
+        # Containers (mission, objective) stay running and are re-entered.
+        session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
+                                                 TaskRow.state == "running",
+                                                 TaskRow.kind.in_(("work", "review", "synthesis")))
+                        .values(state="pending"))
         session.execute(sa.update(MissionRow).where(MissionRow.id == mission_id).values(
             state="running", runner_pid=os.getpid(), error=None, finished_at=None,
             started_at=mission.started_at or utcnow()))
