@@ -71,6 +71,7 @@ def test_user_catalog_adds_a_service(settings: Settings) -> None:
     ({"skills": []}, "agents[wkr-custom-1].skills", "non-empty list"),
     ({"reports_to": "mgr-nobody"}, "agents[wkr-custom-1].reports_to", "not an agent"),
     ({"id": "Bad Id"}, "agents[Bad Id].id", "lowercase"),
+    ({"skils": ["typo"]}, "agents[wkr-custom-1].skils", "unknown field"),
 ])
 def test_invalid_roster_names_file_field_reason(settings: Settings, patch: dict[str, object],
                                                  field: str, reason: str) -> None:
@@ -96,6 +97,7 @@ def test_missing_field_and_bad_json(settings: Settings) -> None:
     ({"strategist": "mgr-apps"}, "services[bad].strategist", "not a strategist"),
     ({"managers": ["wkr-apps-1"]}, "services[bad].managers", "not a manager"),
     ({"price_minor": -1}, "services[bad].price_minor", "non-negative"),
+    ({"prize": 3}, "services[bad].prize", "unknown field"),
     ({"playbook": []}, "services[bad].playbook", "requires_model"),
     ({"playbook": [{"objective": "x", "manager": "mgr-apps", "steps": [
         {"id": "a", "title": "t", "skill": "juggling", "tool": "write_file"}]}]},

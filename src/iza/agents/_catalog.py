@@ -24,6 +24,8 @@ from iza.agents._roster import Roster, load_json_source
 __all__ = ["Catalog", "Objective", "PlaybookStep", "ServiceSpec", "load_catalog"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_FIELDS = frozenset({"id", "name", "description", "keywords", "strategist", "managers",
+                     "price_minor", "currency", "requires_model", "playbook"})
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ def parse_service(file: str, index: int, raw: dict[str, Any], roster: Roster) ->
     where = f"services[{sid}]" if isinstance(sid, str) else f"services[{index}]"
     _need(isinstance(sid, str) and bool(_ID.match(sid)), file, f"{where}.id",
           "must be lowercase letters, digits and dashes")
+    extra = sorted(set(raw) - _FIELDS)
+    _need(not extra, file, f"{where}.{extra[0] if extra else ''}",
+          f"unknown field; known fields: {', '.join(sorted(_FIELDS))}")
     for key in ("name", "description", "strategist", "currency"):
         _need(isinstance(raw.get(key), str) and bool(raw[key]), file, f"{where}.{key}",
               "must be a non-empty string")

@@ -20,6 +20,8 @@ from iza.agents._errors import AgentNotFound, DefinitionError
 __all__ = ["TIERS", "AgentSpec", "Roster", "load_json_source", "load_roster"]
 
 TIERS: tuple[str, ...] = ("strategist", "manager", "worker")
+_FIELDS = frozenset({"id", "name", "tier", "role", "skills", "tools", "model", "capacity",
+                     "task_budget_micros", "reports_to"})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
@@ -108,6 +110,10 @@ def parse_agent(file: str, index: int, raw: dict[str, Any], known_tools: frozens
     agent_id = raw.get("id")
     where = f"agents[{index}]" if not isinstance(agent_id, str) else f"agents[{agent_id}]"
     agent_id = _str(file, where, raw, "id")
+    unknown_fields = sorted(set(raw) - _FIELDS)
+    if unknown_fields:
+        raise DefinitionError(file, f"{where}.{unknown_fields[0]}",
+                              f"unknown field; known fields: {', '.join(sorted(_FIELDS))}")
     if not _ID.match(agent_id):
         raise DefinitionError(file, f"{where}.id", "must be lowercase letters, digits and dashes")
     tier = _str(file, where, raw, "tier")
