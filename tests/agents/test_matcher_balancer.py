@@ -59,3 +59,19 @@ def test_back_pressure_and_skill_filter() -> None:
 def test_ties_break_deterministically() -> None:
     workers = [_w("c", capacity=2), _w("a", capacity=2), _w("b", capacity=2)]
     assert choose("frontend", workers).agent_id == "a"  # type: ignore[union-attr]
+
+
+def test_slow_free_worker_does_not_take_the_last_task() -> None:
+    from iza.agents._balancer import priority
+
+    fast_busy = _w("fast", capacity=1, running=1, backlog_units=1.0, latency=0.4)
+    slow_free = _w("slow", capacity=1, latency=2.5)
+    # nothing else waiting: the slow worker would finish last, the fast one sooner → wait
+    assert choose("frontend", [fast_busy, slow_free], units=3.0, max_queue=0) is None
+    # plenty of work still waiting: the slow worker's slot is worth using now
+    decision = choose("frontend", [fast_busy, slow_free], units=3.0, max_queue=0, waiting_units=50.0)
+    assert decision is not None and decision.agent_id == "slow"
+    # service order: larger first, but waiting long enough always wins (no starvation)
+    assert priority(5.0, 0.0) > priority(1.0, 0.0)
+    assert priority(1.0, 10.0) > priority(5.0, 0.0)
+    assert priority(1.0, 0.0, exploring=True) > priority(5.0, 0.0, exploring=True)

@@ -19,12 +19,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Decision", "WorkerLoad", "choose", "update_latency"]
+__all__ = ["Decision", "WorkerLoad", "choose", "priority", "update_latency"]
 
 #: Seconds per unit of work assumed for a worker with no history.
 PRIOR_LATENCY = 1.0
 #: Weight of the newest observation in the latency average.
 EWMA_ALPHA = 0.3
+#: Units of priority a waiting task gains per second waited (aging: nothing waits forever).
+AGING_PER_SECOND = 1.0
+
+
+def priority(units: float, waited: float, *, exploring: bool = False) -> float:
+    """Order of service among waiting tasks (higher first): larger first, and aging.
+
+    Serving larger tasks first keeps one big task from starting last and setting the makespan.
+    While some workers have no history (``exploring``) smaller tasks go first instead, so an
+    unknown, possibly slow worker is measured on a small task rather than handed the biggest.
+    The aging term grows without bound, so no task is overtaken forever (no starvation).
+    Equal sizes (the runtime's default estimate of one unit) reduce to first come, first served.
+    """
+    return (-units if exploring else units) + AGING_PER_SECOND * waited
 
 
 @dataclass(frozen=True)
@@ -67,12 +81,23 @@ def _expected(w: WorkerLoad, units: float) -> float:
     return (wait + units) * w.latency / rate
 
 
-def choose(
-    skill: str, workers: Sequence[WorkerLoad], *, units: float = 1.0, max_queue: int = 2
-) -> Decision | None:
-    """The best worker for one task of ``skill``; ``None`` means every eligible worker is full.
+def _throughput(workers: Sequence[WorkerLoad]) -> float:
+    return sum(w.capacity * max(w.success_rate, 0.05) / w.latency for w in workers)
 
-    Ties break by fewer tasks in hand, then by id, so the choice is deterministic.
+
+def choose(
+    skill: str, workers: Sequence[WorkerLoad], *, units: float = 1.0, max_queue: int = 2,
+    waiting_units: float = 0.0,
+) -> Decision | None:
+    """The best worker for one task of ``skill``; ``None`` means: wait (back-pressure).
+
+    A task waits when every eligible worker is full, and also when the only workers with room
+    are so slow that the task would finish there after all known work has drained (the
+    *horizon*: work assigned plus ``waiting_units`` still unassigned, over the eligible
+    workers' combined throughput) while a busy faster worker would finish it sooner. That
+    second rule keeps a slow worker from taking the last big task and setting the makespan;
+    because waiting tasks are served oldest first, a waiting task gets the next free slot of
+    a faster worker and is never starved. Ties break by fewer tasks in hand, then by id.
     """
     eligible = [w for w in workers if skill in w.skills]
     if not eligible:
@@ -82,6 +107,10 @@ def choose(
         return None
     best = min(open_, key=lambda w: (_expected(w, units), w.running + w.queued, w.agent_id))
     eta = _expected(best, units)
+    horizon = (sum(w.backlog_units for w in eligible) + waiting_units + units) / _throughput(eligible)
+    fastest = min(_expected(w, units) for w in eligible)
+    if eta > horizon and fastest < eta:
+        return None
     reason = (
         f"skill {skill!r}; {best.running}/{best.capacity} busy, {best.queued} queued; "
         f"success {best.success_rate:.0%}; {best.latency:.2f}s/unit → expected finish {eta:.2f}s, "
@@ -90,5 +119,5 @@ def choose(
     scores = {"expected_finish": round(eta, 4), "running": float(best.running),
               "queued": float(best.queued), "capacity": float(best.capacity),
               "success_rate": round(best.success_rate, 4), "latency": round(best.latency, 4),
-              "candidates": float(len(open_))}
+              "candidates": float(len(open_)), "horizon": round(horizon, 4)}
     return Decision(best.agent_id, reason, eta, scores)
