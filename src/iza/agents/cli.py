@@ -165,7 +165,26 @@ def missions_run(state: State, request: str, service_id: str | None, as_json: bo
 
     wf = _workforce(state)
     mission_id = create_mission(wf, request, service_id)
+    settings = state.settings()
+    if settings.get_str("executor") == "celery":
+        _finish(state, _run_on_celery(state, wf, mission_id), as_json)
+        return
     _finish(state, _run(state, wf, mission_id), as_json)
+
+
+def _run_on_celery(state: State, wf: Workforce, mission_id: str) -> dict[str, Any]:
+    from iza.agents._celery import submit
+    from iza.agents._missions import mission_view
+
+    settings = state.settings()
+    result = submit(settings, mission_id)
+    with state.console(stderr=True).status(f"mission {mission_id} queued on Celery "
+                                            f"({settings.get_str('agents.celery_queue')})…"):
+        outcome = result.get(timeout=wf.limits.wall_clock_seconds + 60)
+    view = mission_view(wf.store, mission_id)
+    view["executor"] = {"kind": "celery", "worker_pid": outcome["worker_pid"],
+                        "queue": settings.get_str("agents.celery_queue")}
+    return view
 
 
 @missions_group.command("list")
