@@ -172,3 +172,37 @@ def test_trace_timeline_and_otel(make_wf: MakeWf, store: Store) -> None:
     assert all(s["parentSpanId"] in ids for s in out[1:])  # a connected tree
     assert all(int(s["endTimeUnixNano"]) >= int(s["startTimeUnixNano"]) for s in out)
     assert otel_export(store, mid) == otel
+
+
+def test_load_spreads_across_missions_and_paused_missions_hold_no_capacity(
+    make_wf: MakeWf, store: Store
+) -> None:
+    # Bypasses run_mission on purpose: a mission frozen right after its first delegation is
+    # the state a concurrent runner would be in, which a sequential test cannot reach otherwise.
+    import sqlalchemy as sa
+
+    from iza.agents._assign import load_snapshot
+    from iza.agents._missions import get_mission
+    from iza.agents._models import MissionRow
+    from iza.agents._runner import Run
+
+    wf = make_wf(max_queue=0)
+    busy = create_mission(wf, "Build a todo app")
+    with store.transaction() as session:
+        session.execute(sa.update(MissionRow).where(MissionRow.id == busy).values(state="running"))
+    run = Run(wf, get_mission(store, busy))
+    objective = next(t for t in run.children(run.reload(f"{busy}.0")) if t.kind == "objective")
+    run.delegate(objective)
+    requirements = wf.roster.with_skill("requirements", "memory_add")
+    assert sum(w.queued for w in load_snapshot(store, requirements)) == 2
+    # a second mission sees that load and delegates around it
+    view = run_mission(wf, create_mission(wf, "Build a todo app"))
+    assert view["state"] == "completed"
+    first = {a["task"].split(".", 1)[1]: a["agent"] for a in mission_view(store, busy)["assignments"]}
+    second = {a["task"].split(".", 1)[1]: a["agent"] for a in view["assignments"]}
+    assert (second["2"], second["3"]) != (first["2"], first["3"])
+    # once the first mission pauses, its queued items no longer hold capacity
+    with store.transaction() as session:
+        session.execute(sa.update(MissionRow).where(MissionRow.id == busy)
+                        .values(state="awaiting_approval"))
+    assert sum(w.queued for w in load_snapshot(store, requirements)) == 0

@@ -1,7 +1,7 @@
 """Delegation: turning the task table into worker load and recording each assignment.
 
 The load snapshot counts, for every candidate worker, the tasks assigned to it across all
-missions that are running or waiting, and derives its success rate and seconds per task from
+running missions (running or waiting their turn), and derives its success rate and seconds per task from
 its last finished tasks. :func:`iza.agents._balancer.choose` picks; this module writes the
 choice and its reason in the same transaction.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from iza.agents._balancer import PRIOR_LATENCY, Decision, WorkerLoad, choose
-from iza.agents._models import AssignmentRow, TaskRow
+from iza.agents._models import AssignmentRow, MissionRow, TaskRow
 from iza.agents._roster import AgentSpec
 from iza.kernel.store import Store, utcnow
 
@@ -26,10 +26,13 @@ _HISTORY = 20
 def load_snapshot(store: Store, candidates: list[AgentSpec]) -> list[WorkerLoad]:
     ids = [a.id for a in candidates]
     with store.read() as session:
+        # Only missions that are running hold a worker's capacity: a mission paused for
+        # approval (or cancelled) must not block everyone else's work.
         counts = session.execute(
             sa.select(TaskRow.agent_id, TaskRow.state, sa.func.count())
+            .join(MissionRow, MissionRow.id == TaskRow.mission_id)
             .where(TaskRow.agent_id.in_(ids), TaskRow.state.in_(("pending", "running")),
-                   TaskRow.tier == "worker")
+                   TaskRow.tier == "worker", MissionRow.state == "running")
             .group_by(TaskRow.agent_id, TaskRow.state)
         ).all()
         history: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}

@@ -76,7 +76,7 @@ def update_latency(previous: float | None, observed: float) -> float:
 
 
 def _expected(w: WorkerLoad, units: float) -> float:
-    wait = w.backlog_units / w.capacity if w.running >= w.capacity else 0.0
+    wait = w.backlog_units / w.capacity if w.running + w.queued >= w.capacity else 0.0
     rate = max(w.success_rate, 0.05)
     return (wait + units) * w.latency / rate
 

@@ -205,7 +205,7 @@ def missions_list(state: State, mission_state: str | None, limit: int, as_json: 
 
     table = Table(title=f"{len(rows)} missions", title_justify="left")
     for col in ("id", "state", "mode", "service", "cost µUSD", "request"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("id", "mode"))
     for m in rows:
         table.add_row(m["id"], m["state"], m["mode"], m["service"], str(m["cost_micros"]),
                       escape(m["request"][:60]))
