@@ -248,3 +248,25 @@ def test_resume_replays_the_journal(make_wf: MakeWf, store: Store) -> None:
     titles = {_work_title(c) for c in second.calls if kind_of(c) == "work"}
     assert titles == {"Work item: Test plan", "Work item: Security pass"}
     assert view["cost_micros"] == cost_before + 10 * len(second.calls)
+
+
+def test_agents_message_each_other_through_mailboxes(make_wf: MakeWf, store: Store) -> None:
+    prompts: list[str] = []
+
+    def script(req: ChatRequest) -> ChatResponse | None:
+        if kind_of(req) != "work":
+            return None
+        title = _work_title(req)
+        if title == "Work item: Frontend" and not any(m.role == "tool" for m in req.messages):
+            return ChatResponse(tool_calls=(ToolCall("m1", "send_message", {
+                "to": "wkr-apps-4", "body": "list view needs GET /items?done=false"}),))
+        if title == "Work item: Backend":
+            prompts.append(req.messages[1].content)
+        return None
+
+    wf = make_wf(scripted(script))
+    view = run_mission(wf, create_mission(wf, "Build a todo app"))
+    assert view["state"] == "completed"
+    backend = next(t for t in view["tasks"] if t["title"] == "Backend")
+    assert backend["agent"] == "wkr-apps-4"
+    assert "Message from wkr-apps-" in prompts[0] and "GET /items?done=false" in prompts[0]

@@ -51,7 +51,13 @@ from iza.agents._roster import TIERS, AgentSpec, Roster
 from iza.agents._runner import run_mission
 from iza.agents._tools import PERMISSIONS, Tool, ToolContext, ToolRegistry, ToolResult
 from iza.agents._trace import otel_export, timeline
-from iza.agents._workforce import Limits, Workforce, load_definitions, register_model_factory
+from iza.agents._workforce import (
+    Limits,
+    Workforce,
+    load_definitions,
+    register_memory_factory,
+    register_model_factory,
+)
 
 __all__ = [
     "AgentNotFound",
@@ -108,6 +114,7 @@ __all__ = [
     "mission_namespace",
     "mission_view",
     "otel_export",
+    "register_memory_factory",
     "register_model_factory",
     "register_workflow_runner",
     "run_mission",

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -96,12 +98,30 @@ def _structured(run: Run, task: TaskRow, messages: list[ChatMessage], schema: di
         if problem is None:
             return dict(data)
         messages = [*messages, ChatMessage("assistant", resp.content),
-                    ChatMessage("user", f"Your answer was malformed: {problem}. Reply with JSON "
-                                f"matching this schema only: {json.dumps(schema)}")]
+                    ChatMessage("user", _prompts()["malformed"].format(
+                        problem=problem, schema=json.dumps(schema)))]
     run.fail(task, "malformed structured output")
     raise ModelOutputError(f"the model gave malformed structured output for {task.title!r} "
                            f"{run.limits.max_steps} times in a row",
                            fix="check the model supports structured output, or use a stronger one")
+
+
+@cache
+def _prompts() -> dict[str, Any]:
+    """Prompt texts live in ``data/prompts.json`` (kept out of code, loaded once)."""
+    data: dict[str, Any] = json.loads(
+        resources.files("iza.agents").joinpath("data/prompts.json").read_text("utf-8"))
+    return data
+
+
+def _prompt(step: str, run: Run, agent_id: str, **values: str) -> list[ChatMessage]:
+    """The system and user messages of ``step`` for ``agent_id``."""
+    agent = run.wf.roster.get(agent_id)
+    texts = _prompts()[step]
+    duty = texts["duty"].format(**values)
+    system = _prompts()["system"].format(name=agent.name, role=agent.role, tier=agent.tier,
+                                         skills=", ".join(agent.skills), duty=duty)
+    return [ChatMessage("system", system), ChatMessage("user", texts["user"].format(**values))]
 
 
 def _list_of(data: Any, key: str, fields: tuple[str, ...]) -> str | None:
@@ -116,12 +136,6 @@ def _list_of(data: Any, key: str, fields: tuple[str, ...]) -> str | None:
     return None
 
 
-def _system(run: Run, agent_id: str, extra: str) -> ChatMessage:
-    agent = run.wf.roster.get(agent_id)
-    return ChatMessage("system", f"You are {agent.name}, {agent.role} ({agent.tier}) in the IZA OS "
-                       f"workforce. Skills: {', '.join(agent.skills)}. {extra}")
-
-
 def plan(run: Run, root: TaskRow) -> None:
     managers = [m.id for m in run.wf.roster.tier("manager")]
 
@@ -133,9 +147,8 @@ def plan(run: Run, root: TaskRow) -> None:
                 return f"unknown manager(s) {bad}; managers: {', '.join(managers)}"
         return problem
 
-    msgs = [_system(run, root.agent_id or "", "Plan objectives and give each to one manager. "
-                    f"Service: {run.service.name}. Suggested managers: {', '.join(run.service.managers)}."),
-            ChatMessage("user", f"Customer request: {run.request}")]
+    msgs = _prompt("plan", run, root.agent_id or "", service=run.service.name,
+                   managers=", ".join(run.service.managers), request=run.request)
     data = _structured(run, root, msgs, PLAN_SCHEMA, check)
     with run.wf.store.transaction() as session:
         parent = session.get(TaskRow, root.id)
@@ -160,11 +173,8 @@ def breakdown(run: Run, objective: TaskRow) -> None:
                 return f"no worker has skill(s) {bad}; skills available: {', '.join(skills)}"
         return problem
 
-    msgs = [_system(run, objective.agent_id or "", "Break the objective into work items, one skill "
-                    "each, for your workers."),
-            ChatMessage("user", f"Objective: {objective.title}\n"
-                        f"Instructions: {objective.inputs.get('instructions', '')}\n"
-                        f"Customer request: {run.request}")]
+    msgs = _prompt("breakdown", run, objective.agent_id or "", objective=objective.title,
+                   instructions=str(objective.inputs.get("instructions", "")), request=run.request)
     data = _structured(run, objective, msgs, BREAKDOWN_SCHEMA, check)
     with run.wf.store.transaction() as session:
         parent = session.get(TaskRow, objective.id)
@@ -181,10 +191,10 @@ def breakdown(run: Run, objective: TaskRow) -> None:
 def work(run: Run, task: TaskRow) -> dict[str, Any]:
     task = run.start(task)
     agent = run.wf.roster.get(task.agent_id or "")
-    messages = [_system(run, agent.id, "Use tools when they help; answer with the result as "
-                        "plain text when you are done."),
-                ChatMessage("user", f"Work item: {task.title}\nInstructions: "
-                            f"{task.inputs.get('instructions', '')}\nCustomer request: {run.request}")]
+    mail = run.wf.memory.inbox(agent.id, run.mission_id)
+    inbox = "".join(f"\nMessage from {m.sender}: {m.body}" for m in mail)
+    messages = _prompt("work", run, agent.id, title=task.title, request=run.request, inbox=inbox,
+                       instructions=str(task.inputs.get("instructions", "")))
     repeats: Counter[str] = Counter()
     for turn in range(run.limits.max_steps):
         run.check()
@@ -223,8 +233,8 @@ def review(run: Run, task: TaskRow) -> dict[str, Any]:
             return "expected {\"approved\": true|false, \"notes\": \"...\"}"
         return None
 
-    msgs = [_system(run, task.agent_id or "", "Review your workers' results."),
-            ChatMessage("user", f"Objective: {objective.title}\nResults:\n" + "\n".join(results))]
+    msgs = _prompt("review", run, task.agent_id or "", objective=objective.title,
+                   results="\n".join(results))
     data = _structured(run, task, msgs, REVIEW_SCHEMA, check)
     return run.finish(task, {"approved": data["approved"], "notes": data["notes"],
                              "summary": data["notes"][:200]})
@@ -241,8 +251,8 @@ def synthesis(run: Run, task: TaskRow) -> dict[str, Any]:
             return "expected {\"summary\": \"...\", \"deliverables\": [\"...\"]}"
         return None
 
-    msgs = [_system(run, task.agent_id or "", "Synthesise the mission result for the customer."),
-            ChatMessage("user", f"Request: {run.request}\nObjectives:\n" + "\n".join(lines))]
+    msgs = _prompt("synthesis", run, task.agent_id or "", request=run.request,
+                   results="\n".join(lines))
     data = _structured(run, task, msgs, SYNTHESIS_SCHEMA, check)
     return run.finish(task, {"summary": data["summary"], "deliverables": data["deliverables"],
                              "mode": "llm"})

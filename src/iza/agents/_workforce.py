@@ -24,10 +24,18 @@ from iza.agents._tools import ToolRegistry
 from iza.kernel.config import Settings
 from iza.kernel.store import Store, utcnow
 
-__all__ = ["Limits", "Workforce", "load_definitions", "register_model_factory"]
+__all__ = [
+    "Limits",
+    "Workforce",
+    "load_definitions",
+    "register_memory_factory",
+    "register_model_factory",
+]
 
 ModelFactory = Callable[[Settings], ChatModel | None]
+MemoryFactory = Callable[[Settings, Store], MemorySink]
 _factories: list[ModelFactory] = []
+_memory_factories: list[MemoryFactory] = []
 _lock = threading.Lock()
 
 
@@ -37,10 +45,22 @@ def register_model_factory(factory: ModelFactory | None) -> None:
         _factories[:] = [factory] if factory is not None else []
 
 
+def register_memory_factory(factory: MemoryFactory | None) -> None:
+    """The memory layer installs a factory returning its :class:`MemorySink` adapter."""
+    with _lock:
+        _memory_factories[:] = [factory] if factory is not None else []
+
+
 def _factory_model(settings: Settings) -> ChatModel | None:
     with _lock:
         factory = _factories[0] if _factories else None
     return factory(settings) if factory is not None else None
+
+
+def _factory_memory(settings: Settings, store: Store) -> MemorySink:
+    with _lock:
+        factory = _memory_factories[0] if _memory_factories else None
+    return factory(settings, store) if factory is not None else StoreMemory(store)
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,7 @@ class Workforce:
         allow = tuple(h.strip() for h in settings.get_str("agents.http_allowlist").split(",") if h.strip())
         return cls(
             store, home=settings.home, roster=roster, catalog=catalog, tools=registry,
-            memory=memory or StoreMemory(store), model=model or _factory_model(settings),
+            memory=memory or _factory_memory(settings, store), model=model or _factory_model(settings),
             limits=limits or Limits.from_settings(settings), http_allowlist=allow,
             http_timeout=float(settings["agents.http_timeout"]), clock=clock,
         )

@@ -165,11 +165,14 @@ def missions_run(state: State, request: str, service_id: str | None, as_json: bo
 
     wf = _workforce(state)
     mission_id = create_mission(wf, request, service_id)
-    settings = state.settings()
-    if settings.get_str("executor") == "celery":
-        _finish(state, _run_on_celery(state, wf, mission_id), as_json)
-        return
-    _finish(state, _run(state, wf, mission_id), as_json)
+    _finish(state, _execute(state, wf, mission_id), as_json)
+
+
+def _execute(state: State, wf: Workforce, mission_id: str) -> dict[str, Any]:
+    """Run in process, or on a Celery worker when ``executor = "celery"``."""
+    if state.settings().get_str("executor") == "celery":
+        return _run_on_celery(state, wf, mission_id)
+    return _run(state, wf, mission_id)
 
 
 def _run_on_celery(state: State, wf: Workforce, mission_id: str) -> dict[str, Any]:
@@ -254,7 +257,7 @@ def missions_cancel(state: State, mission_id: str, as_json: bool) -> None:
 def missions_resume(state: State, mission_id: str, as_json: bool) -> None:
     """Continue a crashed, failed or approved mission; finished tasks are not repeated."""
     wf = _workforce(state)
-    _finish(state, _run(state, wf, mission_id), as_json)
+    _finish(state, _execute(state, wf, mission_id), as_json)
 
 
 @missions_group.command("approve")
@@ -269,7 +272,7 @@ def missions_approve(state: State, mission_id: str, note: str, no_run: bool, as_
 
     wf = _workforce(state)
     decide_approval(wf.store, mission_id, True, note)
-    view = mission_view(wf.store, mission_id) if no_run else _run(state, wf, mission_id)
+    view = mission_view(wf.store, mission_id) if no_run else _execute(state, wf, mission_id)
     _finish(state, view, as_json)
 
 
