@@ -270,3 +270,37 @@ def test_agents_message_each_other_through_mailboxes(make_wf: MakeWf, store: Sto
     backend = next(t for t in view["tasks"] if t["title"] == "Backend")
     assert backend["agent"] == "wkr-apps-4"
     assert "Message from wkr-apps-" in prompts[0] and "GET /items?done=false" in prompts[0]
+
+
+def test_failed_mission_resumes_and_asks_afresh(make_wf: MakeWf, store: Store) -> None:
+    broken = scripted(lambda req: ChatResponse(content="no json") if kind_of(req) == "plan" else None)
+    wf = make_wf(broken, max_steps=2)
+    mid = create_mission(wf, "Build a todo app")
+    view = run_mission(wf, mid)
+    assert view["state"] == "failed"
+    root = view["tasks"][0]
+    assert root["state"] == "failed" and "malformed" in root["error"]
+    fixed = scripted()
+    view = run_mission(make_wf(fixed, max_steps=2), mid)
+    assert view["state"] == "completed"
+    assert kind_of(fixed.calls[0]) == "plan"  # asked again, not replayed from the journal
+
+
+def test_cancel_from_elsewhere_stops_the_runner(make_wf: MakeWf, store: Store) -> None:
+    from iza.agents import cancel_mission
+
+    holder: dict[str, str] = {}
+
+    def script(req: ChatRequest) -> ChatResponse | None:
+        if kind_of(req) == "work" and _work_title(req) == "Work item: Frontend":
+            cancel_mission(store, holder["id"], "customer withdrew")  # as another process would
+        return None
+
+    model = scripted(script)
+    wf = make_wf(model)
+    holder["id"] = mid = create_mission(wf, "Build a todo app")
+    view = run_mission(wf, mid)
+    assert view["state"] == "cancelled" and view["error"] == "customer withdrew"
+    assert not any(kind_of(c) == "work" and _work_title(c) == "Work item: Backend" for c in model.calls)
+    assert not any(t["state"] == "done" and t["title"] == "Backend" for t in view["tasks"])
+    assert not any(t["state"] in ("running", "pending") for t in view["tasks"])

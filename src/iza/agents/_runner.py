@@ -28,7 +28,7 @@ from iza.agents._errors import LimitExceeded, MissionStateError
 from iza.agents._events import MissionAwaitingApproval, MissionCompleted, MissionFailed, MissionResumed
 from iza.agents._memory import mission_namespace
 from iza.agents._missions import FINAL_STATES, get_mission, mission_view
-from iza.agents._models import MissionRow, SpanRow, TaskRow
+from iza.agents._models import JournalRow, MissionRow, SpanRow, TaskRow
 from iza.agents._ports import MemoryRecord
 from iza.agents._tools import ToolContext, ToolResult
 from iza.agents._workforce import Limits, Workforce
@@ -294,6 +294,10 @@ def _begin(wf: Workforce, mission_id: str) -> MissionRow:
                                 fix="configure the LLM provider it used, then resume")
     resumed = mission.started_at is not None
     with wf.store.transaction() as session:
+        failed = session.scalars(sa.select(TaskRow.id).where(TaskRow.mission_id == mission_id,
+                                                             TaskRow.state == "failed")).all()
+        for task_id in failed:  # a failed task asks the model afresh instead of replaying
+            session.execute(sa.delete(JournalRow).where(JournalRow.key.like(f"{task_id}:%")))
         session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
                                                  TaskRow.state.in_(("failed", "skipped")))
                         .values(state="pending"))
@@ -319,6 +323,11 @@ def _end(wf: Workforce, mission_id: str, state: str, **values: Any) -> None:
             session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
                                                      TaskRow.state == "pending")
                             .values(state="skipped"))
+            # the task that was running when the mission failed (and its parents) failed too
+            session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
+                                                     TaskRow.state == "running")
+                            .values(state="failed", error=values.get("error"),
+                                    finished_at=utcnow()))
 
 
 def run_mission(wf: Workforce, mission_id: str) -> dict[str, Any]:
@@ -335,6 +344,10 @@ def run_mission(wf: Workforce, mission_id: str) -> dict[str, Any]:
         with wf.store.transaction() as session:
             session.execute(sa.update(MissionRow).where(MissionRow.id == mission_id)
                             .values(runner_pid=None))
+            if str(stop) in ("cancelled", "rejected"):
+                session.execute(sa.update(TaskRow).where(TaskRow.mission_id == mission_id,
+                                                         TaskRow.state == "running")
+                                .values(state="cancelled", finished_at=utcnow()))
         return mission_view(wf.store, mission_id)
     except IzaError as exc:
         limit = getattr(exc, "limit", None)
