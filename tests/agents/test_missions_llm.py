@@ -304,3 +304,41 @@ def test_cancel_from_elsewhere_stops_the_runner(make_wf: MakeWf, store: Store) -
     assert not any(kind_of(c) == "work" and _work_title(c) == "Work item: Backend" for c in model.calls)
     assert not any(t["state"] == "done" and t["title"] == "Backend" for t in view["tasks"])
     assert not any(t["state"] in ("running", "pending") for t in view["tasks"])
+
+
+def test_spending_above_the_threshold_needs_approval(settings: Settings, store: Store) -> None:
+    bought: list[int] = []
+    tools = ToolRegistry(builtin_tools())
+    tools.register(Tool("buy_domain", "Buy a domain.", {"type": "object", "properties": {
+        "amount_minor": {"type": "integer", "description": "price in cents"}},
+        "required": ["amount_minor"]}, frozenset({"payments"}),
+        lambda ctx, a: bought.append(a["amount_minor"]) or {"ok": True}))
+
+    def script(req: ChatRequest) -> ChatResponse | None:
+        if kind_of(req) == "work" and not any(m.role == "tool" for m in req.messages):
+            title = _work_title(req)
+            if title in ("Work item: Frontend", "Work item: Backend"):
+                price = 1500 if title.endswith("Frontend") else 25_000
+                return ChatResponse(tool_calls=(ToolCall("b", "buy_domain", {"amount_minor": price}),))
+        return None
+
+    from iza.agents import load_definitions
+
+    roster, _ = load_definitions(None)
+    agents = []
+    for agent_id in ("wkr-apps-2", "wkr-apps-3", "wkr-apps-4"):
+        spec = roster.get(agent_id).as_dict()
+        spec["tools"].append("buy_domain")
+        del spec["source"]
+        agents.append(spec)
+    (settings.home / "agents").mkdir(parents=True, exist_ok=True)
+    (settings.home / "agents" / "roster.json").write_text(json.dumps({"agents": agents}))
+    wf = Workforce.from_settings(settings, store, model=scripted(script), tools=tools)
+    assert wf.approval_above_minor == 10_000
+    mid = create_mission(wf, "Build a todo app")
+    view = run_mission(wf, mid)
+    assert view["state"] == "awaiting_approval" and bought == [1500]
+    events = [e for e in recent(store, 20) if e.name == "mission.awaiting_approval"]
+    assert "spends 25000" in events[0].payload["reason"]
+    decide_approval(store, mid, True)
+    assert run_mission(wf, mid)["state"] == "completed" and bought == [1500, 25_000]

@@ -211,9 +211,9 @@ def work(run: Run, task: TaskRow) -> dict[str, Any]:
                          "identical arguments")
                 raise LimitExceeded("max_tool_repeats", f"worker {agent.id} called {call.name} "
                                     f"{repeats[sig]} times with identical arguments on {task.title!r}")
-            tool = run.wf.tools.get(call.name)
-            if tool is not None and tool.approval and not (task.approval or "").startswith("approved"):
-                run.pause_for_approval(task, f"{call.name}: {tool.approval}")
+            reason = run.approval_needed(call.name, call.arguments)
+            if reason and not (task.approval or "").startswith("approved"):
+                run.pause_for_approval(task, reason)
             result = run.call_tool(task, call.name, call.arguments)
             messages.append(ChatMessage("tool", result.observation(), tool_call_id=call.id,
                                         name=call.name))

@@ -207,7 +207,8 @@ class Run:
             from iza.agents._llm_steps import work
 
             return work(self, task)
-        reason = task.inputs.get("approval") or self._tool_approval(task.tool)
+        reason = task.inputs.get("approval") or self.approval_needed(task.tool or "",
+                                                                     task.inputs.get("args", {}))
         if reason and not (task.approval or "").startswith("approved"):
             self.pause_for_approval(task, reason)
         while True:
@@ -226,9 +227,20 @@ class Run:
             self.update_task(task.id, state="pending", error=result.error)
             task = self.reload(task.id)
 
-    def _tool_approval(self, name: str | None) -> str | None:
-        tool = self.wf.tools.get(name or "")
-        return tool.approval if tool else None
+    def approval_needed(self, name: str, args: Any) -> str | None:
+        """Why calling ``name`` with ``args`` needs a person first, or ``None``.
+
+        A tool may always need approval (sending email, publishing), and any call that spends
+        more than ``approval_above_minor`` (an ``amount_minor`` argument) needs it too.
+        """
+        tool = self.wf.tools.get(name)
+        if tool is not None and tool.approval:
+            return f"{name}: {tool.approval}"
+        amount = args.get("amount_minor") if isinstance(args, dict) else None
+        if isinstance(amount, int) and amount > self.wf.approval_above_minor:
+            return (f"{name}: spends {amount} (minor units), above the approval threshold of "
+                    f"{self.wf.approval_above_minor}")
+        return None
 
     def call_tool(self, task: TaskRow, name: str, args: Any) -> ToolResult:
         agent = self.wf.roster.get(task.agent_id or "")

@@ -110,6 +110,7 @@ class Workforce:
         limits: Limits,
         http_allowlist: tuple[str, ...] = (),
         http_timeout: float = 10.0,
+        approval_above_minor: int = 10_000,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
@@ -122,6 +123,7 @@ class Workforce:
         self.limits = limits
         self.http_allowlist = http_allowlist
         self.http_timeout = http_timeout
+        self.approval_above_minor = approval_above_minor
         self.clock = clock
 
     @classmethod
@@ -144,7 +146,8 @@ class Workforce:
             store, home=settings.home, roster=roster, catalog=catalog, tools=registry,
             memory=memory or _factory_memory(settings, store), model=model or _factory_model(settings),
             limits=limits or Limits.from_settings(settings), http_allowlist=allow,
-            http_timeout=float(settings["agents.http_timeout"]), clock=clock,
+            http_timeout=float(settings["agents.http_timeout"]),
+            approval_above_minor=settings.get_int("agents.approval_above_minor"), clock=clock,
         )
 
     @property
