@@ -37,7 +37,7 @@ def test_run_show_list_trace(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     code, _, _ = _run(capsys, "missions", "trace", mid, "--otel", str(target))
     assert code == 0 and json.loads(target.read_text())["resourceSpans"]
     code, out, _ = _run(capsys, "missions", "trace", mid)
-    assert "write_file" in out
+    assert "write_file" in out and "mode: offline-playbook" in out
 
 
 def test_approve_reject_cancel_resume(capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,6 +62,10 @@ def test_approve_reject_cancel_resume(capsys: pytest.CaptureFixture[str]) -> Non
     third = json.loads(out)["id"]
     code, out, _ = _run(capsys, "missions", "cancel", third, "--json")
     assert code == 0 and json.loads(out)["state"] == "cancelled"
+    _, out, _ = _run(capsys, "missions", "run", "monthly retainer", "--json")
+    fourth = json.loads(out)["id"]
+    code, out, _ = _run(capsys, "missions", "cancel", fourth)
+    assert code == 0 and "cancelled" in out and "mode: offline-playbook" in out
 
 
 def test_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

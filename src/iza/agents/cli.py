@@ -247,7 +247,7 @@ def missions_cancel(state: State, mission_id: str, as_json: bool) -> None:
     if as_json:
         emit_json(view)
     else:
-        state.console().print(f"mission {mission_id} cancelled")
+        state.console().print(f"mission {mission_id} cancelled ({_mode_line(view['mode'])})")
 
 
 @missions_group.command("resume")
@@ -291,7 +291,7 @@ def missions_reject(state: State, mission_id: str, note: str, as_json: bool) -> 
     if as_json:
         emit_json(view)
     else:
-        state.console().print(f"mission {mission_id} rejected")
+        state.console().print(f"mission {mission_id} rejected ({_mode_line(view['mode'])})")
 
 
 @missions_group.command("trace")
@@ -323,7 +323,11 @@ def missions_trace(state: State, mission_id: str, otel_path: str | None, as_json
         return
     from rich.markup import escape
 
+    from iza.agents._missions import get_mission
+
     console = state.console()
+    mission = get_mission(store, mission_id)
+    console.print(f"mission [bold]{mission_id}[/] {mission.state} — {_mode_line(mission.mode)}")
     for s in spans:
         style = "red" if s["status"] == "error" else "white"
         console.print(f"{s['start'].strftime('%H:%M:%S.%f')[:-3]} [{style}]{s['kind']:<6}[/] "
