@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from iza.agents._balancer import PRIOR_LATENCY, Decision, WorkerLoad, choose
 from iza.agents._models import AssignmentRow, MissionRow, TaskRow
 from iza.agents._roster import AgentSpec
+from iza.errors import RuntimeFailure
 from iza.kernel.store import Store, utcnow
 
 __all__ = ["assign", "load_snapshot"]
@@ -71,6 +72,10 @@ def assign(
     With ``wait`` the call backs off until a worker has room (``check`` raises to give up,
     e.g. on cancellation or the wall-clock limit).
     """
+    if not candidates:
+        raise RuntimeFailure(f"no worker in the roster has skill {skill!r} for task {task_id}",
+                             fix="add a worker with that skill (and the step's tool) to "
+                             "$IZA_HOME/agents/roster.json, then resume the mission")
     delay = 0.05
     while True:
         decision = choose(skill, load_snapshot(store, candidates), max_queue=max_queue)
