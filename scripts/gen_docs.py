@@ -52,14 +52,18 @@ def _configuration() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
-    ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=80, max_content_width=80)
+def _walk(cmd: click.Command, path: list[str], out: list[str],
+          parent: click.Context | None = None) -> None:
+    # Contexts are chained from the root, as when a user runs the command, so options such as
+    # `-h/--help` render the same whatever ran earlier in this process.
+    ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=80,
+                        max_content_width=80, help_option_names=["-h", "--help"])
     out += [f"## `{' '.join(path)}`", "", "```text", cmd.get_help(ctx).rstrip(), "```", ""]
     if isinstance(cmd, click.Group):
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                _walk(sub, [*path, name], out)
+                _walk(sub, [*path, name], out, ctx)
 
 
 def _cli() -> str:

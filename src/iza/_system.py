@@ -24,6 +24,7 @@ _COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("kernel", "kernel", "iza.kernel.health:kernel_component"),
     ("llm", "llm", "iza.llm.health:llm_component"),
     ("business", "interfaces", "iza.business.health:business_component"),
+    ("agents", "agents", "iza.agents.health:agents_component"),
     ("interfaces", "interfaces", "iza.web.health:web_component"),
 )
 

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "revenue": ("iza.business.cli_ops:revenue_group", "Revenue, MRR and margin reports; CSV."),
     "leads": ("iza.business.cli_ops:leads_group", "Leads and the acquisition funnel."),
     "orders": ("iza.business.cli_ops:orders_group", "Orders and their delivery."),
+    "agents": ("iza.agents.cli:agents_group", "The agent roster and the service directory."),
+    "missions": ("iza.agents.cli:missions_group", "Run, inspect, approve, cancel and resume missions."),
 }
 
 

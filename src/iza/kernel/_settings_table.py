@@ -88,6 +88,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm.max_output_tokens", 1024, "Output tokens assumed for a call's budget check when "
             "max_tokens is not given.", type=int),
     # ---- agents ---------------------------------------------------------------------------
+    Setting("agents.max_steps", 8, "Most turns one agent may take on one task before it is stopped.",
+            type=int),
+    Setting("agents.max_depth", 3, "Deepest level of the mission task tree (mission = 0).", type=int),
+    Setting("agents.max_tool_repeats", 2, "Most calls of one tool with identical arguments within "
+            "one task.", type=int),
+    Setting("agents.wall_clock_seconds", 1800, "Longest a mission may run, in seconds.", type=int),
+    Setting("agents.mission_budget_micros", 2000000, "Model spend allowed per mission, in USD "
+            "millionths (2000000 = $2.00).", type=int),
+    Setting("agents.max_attempts", 2, "Attempts per task before it counts as failed.", type=int),
+    Setting("agents.max_queue", 2, "Tasks that may wait on a busy worker before new work waits "
+            "for a free one (back-pressure).", type=int),
+    Setting("agents.http_allowlist", "", "Comma-separated hosts (host or host:port) the http_get "
+            "tool may fetch from; empty allows none."),
+    Setting("agents.http_timeout", 10.0, "Timeout of the http_get tool, in seconds.", type=float),
+    Setting("agents.approval_above_minor", 10000, "A tool call spending more than this "
+            "(its amount_minor argument, minor units) waits for a person's approval.", type=int),
+    Setting("agents.celery_queue", "iza-agents", "Celery queue missions are sent to when "
+            "executor=celery."),
     # ---- workflows ------------------------------------------------------------------------
     # ---- business -------------------------------------------------------------------------
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
