@@ -11,6 +11,7 @@ month (``llm.budget_usd`` or a ``global`` row); the others are lifetime totals o
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +35,12 @@ _COLUMN = {
 }
 
 
+#: bumped by every set_budget in this process, so guards drop their cached budget list at once
+_GENERATION = [0]
+#: other processes' budget changes are picked up within this many seconds
+_CACHE_S = 2.0
+
+
 def set_budget(store: Store, scope: str, key: str, limit_usd: float) -> None:
     """Create or replace the budget of ``scope``/``key`` (``key`` is ignored for ``global``)."""
     if scope not in SCOPES:
@@ -50,6 +57,7 @@ def set_budget(store: Store, scope: str, key: str, limit_usd: float) -> None:
             session.add(BudgetRow(scope=scope, key=key, limit_nanos=nanos))
         else:
             row.limit_nanos = nanos
+    _GENERATION[0] += 1
 
 
 def list_budgets(store: Store) -> list[tuple[str, str, int]]:
@@ -70,6 +78,18 @@ class BudgetGuard:
         self.global_nanos = round(global_usd * 1e9)
         self._reserved: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._cached: tuple[int, float, list[tuple[str, str, int]]] | None = None
+
+    def _all_budgets(self) -> list[tuple[str, str, int]]:
+        """The budget table, cached briefly: reading it on every call would cost more than the call's
+        own bookkeeping, and budgets change rarely."""
+        now = time.monotonic()
+        cached = self._cached
+        if cached is not None and cached[0] == _GENERATION[0] and now - cached[1] < _CACHE_S:
+            return cached[2]
+        rows = list_budgets(self.store)
+        self._cached = (_GENERATION[0], now, rows)
+        return rows
 
     def _limits(self, ctx: CallContext) -> list[tuple[str, str, int]]:
         wanted = {("global", "")}
@@ -81,7 +101,7 @@ class BudgetGuard:
         ):
             if key:
                 wanted.add((scope, key))
-        found = {(s, k): m for s, k, m in list_budgets(self.store) if (s, k) in wanted}
+        found = {(s, k): m for s, k, m in self._all_budgets() if (s, k) in wanted}
         if ("global", "") not in found and self.global_nanos:
             found[("global", "")] = self.global_nanos
         order = {s: i for i, s in enumerate(SCOPES)}
