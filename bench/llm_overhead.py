@@ -138,8 +138,8 @@ def main() -> None:
 
     import openai
 
-    with FakeOpenAI(lambda body: Reply("hello there from the fake upstream", input_tokens=12, output_tokens=7)) as server, \
-            tempfile.TemporaryDirectory() as tmp:
+    answer = Reply("hello there from the fake upstream", input_tokens=12, output_tokens=7)
+    with FakeOpenAI(lambda body: answer) as server, tempfile.TemporaryDirectory() as tmp:
         env = {"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": server.sdk_base_url}
         settings = load(Path(tmp) / "home", environ=env)
         ensure_home(settings)
@@ -165,7 +165,8 @@ def main() -> None:
         base50, base99 = pct(lat["direct SDK"], 0.5), pct(lat["direct SDK"], 0.99)
         for name, values in lat.items():
             p50, p99 = pct(values, 0.5), pct(values, 0.99)
-            extra = "" if name == "direct SDK" else f"   added p50 {p50 - base50:+.3f}  p99 {p99 - base99:+.3f}"
+            extra = "" if name == "direct SDK" else (
+                f"   added p50 {p50 - base50:+.3f}  p99 {p99 - base99:+.3f}")
             print(f"  {name:20} p50 {p50:7.3f}  p99 {p99:7.3f}{extra}")
         for workers in (1, 32):
             rates = {name: throughput(fn, workers, args.seconds) for name, fn in sides.items()}
