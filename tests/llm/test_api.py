@@ -48,7 +48,7 @@ def test_import_is_light():
 def test_llm_imports_only_kernel_and_errors():
     allowed = ("iza.kernel", "iza.errors", "iza.llm")
     for path in SRC.rglob("*.py"):
-        if path.name == "cli.py":  # the command group uses iza.cli._context, as developing.md prescribes
+        if path.name in ("cli.py", "routes.py"):  # interface glue, as developing.md prescribes
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("iza"):
