@@ -14,6 +14,7 @@ from iza.llm import (
     CallContext,
     Message,
     ProviderError,
+    ProviderNotConfigured,
     ProviderUnavailable,
     StreamTruncated,
     StructuredOutputError,
@@ -188,3 +189,27 @@ def test_wrong_usage_is_estimated_and_flagged(upstream, llm_store, sleeps):
     assert r.usage.estimated and r.usage.input_tokens > 0 and r.usage.output_tokens > 0
     row = rows(llm_store)[-1]
     assert row.usage_estimated and row.input_tokens == r.usage.input_tokens
+
+
+def test_embeddings(upstream, llm_store, sleeps):
+    llm = make(upstream, llm_store, sleeps)
+    if upstream.family == "anthropic":
+        with pytest.raises(ProviderNotConfigured, match="embeddings"):
+            llm.embed(["a"])
+        return
+    r = llm.embed(["hello", "a longer text"], context=CallContext(agent="indexer"))
+    assert len(r.vectors) == 2
+    assert r.vectors[0][0] == 5.0 and r.vectors[1][0] == 13.0  # the fake encodes each text's length
+    assert r.provider == upstream.family
+    row = rows(llm_store)[-1]
+    assert (row.status, row.agent, row.input_tokens) == ("ok", "indexer", r.usage.input_tokens)
+    assert row.response["vectors"][1][0] == 13.0
+
+
+def test_embedding_retries_stay_on_one_model(upstream, llm_store, sleeps):
+    if upstream.family == "anthropic":
+        return
+    upstream.server.faults.append(Fault.http(503))
+    r = make(upstream, llm_store, sleeps).embed(["x"])
+    assert len(r.vectors) == 1 and len(upstream.server.requests) == 2
+    assert len({s.path for s in upstream.server.requests}) == 1

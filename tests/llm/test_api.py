@@ -196,3 +196,10 @@ _schema = st.recursive(
 def test_the_fake_always_satisfies_the_schema_it_is_given(schema):
     value = sample_for_schema(schema)
     assert validate(json.loads(json.dumps(value)), schema) == []
+
+
+def test_fake_embeddings_are_deterministic_unit_vectors(tmp_path):
+    agent = LLM(offline(tmp_path), providers=[FakeProvider()], journal=False)
+    a, b = agent.embed(["same", "other"]).vectors
+    assert a == agent.embed(["same"]).vectors[0] and a != b
+    assert abs(sum(x * x for x in a) - 1.0) < 1e-9 and len(a) == 16

@@ -102,7 +102,8 @@ def run_mission(llm, ctx):
     msgs += [first.message(), Message.tool(first.tool_calls[0].id, "total=12", name="lookup")]
     second = llm.chat(msgs, model=MODEL, tools=[tool], context=ctx,
                       response_schema={"type": "object", "required": ["total"]})
-    return first, second
+    vectors = llm.embed(["total=12"], context=ctx).vectors
+    return first, second, vectors
 
 
 def test_replay_answers_a_recorded_run_without_network(tmp_path, store):
@@ -121,11 +122,12 @@ def test_replay_answers_a_recorded_run_without_network(tmp_path, store):
         LLM(offline, store=store).chat("find the total", model=MODEL)
     replayer = LLM(offline, store=store, replay=Replay(store, mission="m-rec"))
     replayed = run_mission(replayer, ctx)
-    assert [r.content for r in replayed] == [r.content for r in recorded]
+    assert [r.content for r in replayed[:2]] == [r.content for r in recorded[:2]]
+    assert replayed[2] == recorded[2] and len(replayed[2][0]) == 8
     assert replayed[0].tool_calls == recorded[0].tool_calls
     assert replayed[1].parsed == {"total": 12}
-    assert {r.source for r in replayed} == {"replayed"}
-    assert statuses(store)[-2:] == ["replayed", "replayed"]
+    assert {r.source for r in replayed[:2]} == {"replayed"}
+    assert statuses(store)[-3:] == ["replayed", "replayed", "replayed"]
     with pytest.raises(ReplayMiss):
         replayer.chat("a different question", model=MODEL, context=ctx)
 

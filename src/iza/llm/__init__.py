@@ -36,6 +36,7 @@ from iza.llm._messages import (
     CallContext,
     ChatRequest,
     ChatResult,
+    EmbedResult,
     Message,
     StreamEvent,
     Tool,
@@ -58,6 +59,7 @@ __all__ = [
     "ChatRequest",
     "ChatResult",
     "Deployment",
+    "EmbedResult",
     "FakeProvider",
     "LLM",
     "MalformedResponse",
@@ -80,6 +82,7 @@ __all__ = [
     "Usage",
     "chat",
     "default_llm",
+    "embed",
     "llm_status",
     "set_budget",
     "stream",
@@ -121,3 +124,10 @@ def stream(settings: Settings, messages: Any, **kwargs: Any) -> Iterator[StreamE
     from iza.llm._service import default_llm
 
     return default_llm(settings).stream(messages, **kwargs)
+
+
+def embed(settings: Settings, texts: Any, **kwargs: Any) -> EmbedResult:
+    """One vector per text (``model="provider:model"`` or the first provider with embeddings)."""
+    from iza.llm._service import default_llm
+
+    return default_llm(settings).embed([texts] if isinstance(texts, str) else list(texts), **kwargs)

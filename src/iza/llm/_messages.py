@@ -18,6 +18,7 @@ __all__ = [
     "CallContext",
     "ChatRequest",
     "ChatResult",
+    "EmbedResult",
     "Message",
     "Role",
     "StreamEvent",
@@ -169,6 +170,18 @@ class ChatResult:
             "finish_reason": self.finish_reason,
             "source": self.source,
         }
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    """One vector per input text, in input order."""
+
+    vectors: tuple[tuple[float, ...], ...]
+    usage: Usage = field(default_factory=Usage)
+    provider: str = ""
+    model: str = ""
+    cost_usd: float = 0.0
+    source: str = "live"
 
 
 @dataclass(frozen=True)

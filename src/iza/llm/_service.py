@@ -28,6 +28,7 @@ from iza.llm._messages import (
     CallContext,
     ChatRequest,
     ChatResult,
+    EmbedResult,
     Message,
     StreamEvent,
     Tool,
@@ -72,12 +73,16 @@ class Replay:
             self._answers.setdefault(row.request_hash, deque()).append(row)
         self._lock = threading.Lock()
 
-    def take(self, request_hash: str) -> ChatResult:
+    def take_row(self, request_hash: str) -> CallRow:
+        """The next recorded row for this request, or :class:`ReplayMiss`."""
         with self._lock:
             rows = self._answers.get(request_hash)
             if not rows:
                 raise ReplayMiss(request_hash, self.source)
-            return _result_from_row(rows.popleft(), "replayed")
+            return rows.popleft()
+
+    def take(self, request_hash: str) -> ChatResult:
+        return _result_from_row(self.take_row(request_hash), "replayed")
 
 
 class LLM:
@@ -211,6 +216,14 @@ class LLM:
         except ValueError as exc:
             return [f"not JSON: {exc}"], None
         return validate(value, schema), value
+
+    def embed(self, texts: Sequence[str], *, model: str | None = None,
+              context: CallContext | None = None) -> EmbedResult:
+        """One vector per text from an embedding model (``provider:model`` or None for the first
+        configured provider that has embeddings); journaled, budgeted and replayable like chat."""
+        from iza.llm._embed import embed
+
+        return embed(self, list(texts), model, context or CallContext())
 
     def stream(
         self,

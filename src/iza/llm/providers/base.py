@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from iza.llm._errors import (
@@ -19,10 +19,12 @@ from iza.llm._errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from iza.llm._messages import ChatRequest, ChatResult, StreamEvent, Usage
+from iza.llm._messages import ChatRequest, ChatResult, EmbedResult, StreamEvent, Usage
 
 __all__ = [
+    "Embedder",
     "Provider",
+    "embed_usage",
     "error_for_status",
     "estimate_tokens",
     "is_vendor_error",
@@ -66,6 +68,22 @@ class Provider(Protocol):
     def complete(self, model: str, request: ChatRequest, timeout: float) -> ChatResult: ...
 
     def stream(self, model: str, request: ChatRequest, timeout: float) -> Iterator[StreamEvent]: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A provider that also turns texts into vectors (OpenAI, Google, compat servers, the fake)."""
+
+    name: str
+
+    def embed(self, model: str, texts: Sequence[str], timeout: float) -> EmbedResult: ...
+
+
+def embed_usage(reported: Any, texts: Sequence[str]) -> Usage:
+    """Input tokens of an embedding call: reported when plausible, else estimated (and flagged)."""
+    if isinstance(reported, int) and not isinstance(reported, bool) and reported > 0:
+        return Usage(reported, 0)
+    return Usage(sum(estimate_tokens(t) for t in texts), 0, estimated=True)
 
 
 def is_vendor_error(exc: BaseException) -> bool:
