@@ -87,10 +87,11 @@ def test_tool_call_round_trip(upstream, llm_store, sleeps):
     msgs = [Message.user("what is hola?")]
     first = llm.chat(msgs, model=upstream.model, tools=[LOOKUP])
     assert [(c.name, c.arguments) for c in first.tool_calls] == [("lookup", {"word": "hola"})]
+    assert first.finish_reason == "tool_calls"
     call = first.tool_calls[0]
     msgs += [first.message(), Message.tool(call.id, "looked-up: hello", name="lookup")]
     second = llm.chat(msgs, model=upstream.model, tools=[LOOKUP])
-    assert second.content == "the word means hello"
+    assert (second.content, second.finish_reason) == ("the word means hello", "stop")
     assert not second.tool_calls
     wire = json.dumps(upstream.server.requests[-1].body)
     assert "lookup" in wire and "looked-up: hello" in wire
@@ -213,3 +214,14 @@ def test_embedding_retries_stay_on_one_model(upstream, llm_store, sleeps):
     r = make(upstream, llm_store, sleeps).embed(["x"])
     assert len(r.vectors) == 1 and len(upstream.server.requests) == 2
     assert len({s.path for s in upstream.server.requests}) == 1
+
+
+def test_stream_cut_before_any_text_is_retried(upstream, llm_store, sleeps):
+    upstream.server.script = lambda body: Reply("", [("lookup", {"word": "x"})])
+    upstream.server.faults.append(Fault.truncate())
+    llm = make(upstream, llm_store, sleeps)
+    events = list(llm.stream("go", model=upstream.model, tools=[LOOKUP]))
+    final = events[-1].result
+    assert final is not None and [c.name for c in final.tool_calls] == ["lookup"]
+    assert len(upstream.server.requests) == 2
+    assert rows(llm_store)[-1].attempts == 2

@@ -15,6 +15,7 @@ from iza.llm import (
     LLM,
     BudgetExceeded,
     CallContext,
+    FakeProvider,
     Message,
     ProviderNotConfigured,
     Replay,
@@ -100,8 +101,13 @@ def run_mission(llm, ctx):
     msgs = [Message.system("agent"), Message.user("find the total")]
     first = llm.chat(msgs, model=MODEL, tools=[tool], context=ctx)
     msgs += [first.message(), Message.tool(first.tool_calls[0].id, "total=12", name="lookup")]
-    second = llm.chat(msgs, model=MODEL, tools=[tool], context=ctx,
-                      response_schema={"type": "object", "required": ["total"]})
+    second = llm.chat(
+        msgs,
+        model=MODEL,
+        tools=[tool],
+        context=ctx,
+        response_schema={"type": "object", "required": ["total"]},
+    )
     vectors = llm.embed(["total=12"], context=ctx).vectors
     return first, second, vectors
 
@@ -144,3 +150,43 @@ def test_cache_is_opt_in_and_exact_match(tmp_path, store, server):
     with store.read() as s:
         cached = s.scalars(sa.select(CallRow).where(CallRow.status == "cached")).one()
     assert cached.cost_nanos == 0
+
+
+def test_concurrent_calls_cannot_all_squeeze_under_one_budget(tmp_path, store):
+    import threading
+
+    release = threading.Event()
+    inside: list[int] = []
+
+    def slow(msgs):
+        inside.append(1)
+        release.wait(10)
+        return "ok"
+
+    # injected under a priced vendor name so estimates cost money; no network is involved
+    llm = LLM(settings_for(tmp_path), store=store, providers=[FakeProvider(slow, name="openai")])
+    # one call is estimated at (5 * $2 + 100 * $8) per million = $0.00081; room for three
+    set_budget(store, "mission", "busy", 0.0025)
+    refused: list[BudgetExceeded] = []
+    done: list[str] = []
+
+    def call():
+        try:
+            done.append(
+                llm.chat("q", model=MODEL, max_tokens=100, context=CallContext(mission="busy")).content
+            )
+        except BudgetExceeded as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for _ in range(1000):  # wait (bounded) until every thread is either refused or inside the provider
+        if len(refused) + len(inside) == 8:
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert (len(done), len(refused)) == (3, 5)
+    assert statuses(store).count("refused") == 5

@@ -39,7 +39,7 @@ from iza.llm._messages import (
 from iza.llm._resolve import resolve
 from iza.llm._router import Attempted, Deployment, RetryPolicy, Router
 from iza.llm._schema import extract_json, repair_prompt, validate
-from iza.llm.providers.base import Provider, estimate_tokens
+from iza.llm.providers.base import Provider, estimate_tokens, normalize_finish
 
 __all__ = ["LLM", "Replay", "default_llm"]
 
@@ -332,7 +332,8 @@ class LLM:
     ) -> ChatResult:
         latency = (time.perf_counter() - started) * 1000.0
         nanos = self.prices.cost_nanos(raw.provider, raw.model, raw.usage)
-        result = replace(raw, cost_usd=nanos / 1e9, latency_ms=latency, request_hash=request_hash)
+        result = replace(raw, cost_usd=nanos / 1e9, latency_ms=latency, request_hash=request_hash,
+                         finish_reason=normalize_finish(raw.finish_reason, bool(raw.tool_calls)))
         self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts)
         return result
 

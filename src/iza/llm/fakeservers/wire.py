@@ -317,4 +317,4 @@ class FakeGoogle(FakeServer):
                 },
             )
         )
-        self.send_sse(h, events, max(1, cut) if fault is not None and fault.kind == "truncate" else None)
+        self.send_sse(h, events, cut if fault is not None and fault.kind == "truncate" else None)

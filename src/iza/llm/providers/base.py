@@ -28,6 +28,7 @@ __all__ = [
     "error_for_status",
     "estimate_tokens",
     "is_vendor_error",
+    "normalize_finish",
     "parse_arguments",
     "parse_retry_after",
     "sane_usage",
@@ -171,6 +172,32 @@ def parse_arguments(raw: Any) -> dict[str, Any]:
     except ValueError:
         return {"_unparsed": str(raw)}
     return value if isinstance(value, dict) else {"_value": value}
+
+
+_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "stop": "stop",
+    "tool_use": "tool_calls",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "max_tokens": "length",
+    "length": "length",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+    "refusal": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+}
+
+
+def normalize_finish(raw: str, has_tool_calls: bool) -> str:
+    """One vocabulary for why a model stopped: stop, tool_calls, length, content_filter (or the
+    vendor's own word, lower-cased, when it is none of these). Gemini says STOP even when it
+    called a function, hence ``has_tool_calls``."""
+    value = _FINISH.get(raw.lower(), raw.lower()) if raw else ""
+    return "tool_calls" if has_tool_calls and value in ("stop", "") else value
 
 
 def estimate_tokens(text: str) -> int:
