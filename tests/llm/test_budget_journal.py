@@ -24,6 +24,7 @@ from iza.llm import (
     set_budget,
 )
 from iza.llm._journal import CallRow, usage_report
+from iza.llm._writer import flush_journal
 from iza.llm.fakeservers import FakeOpenAI, Reply
 
 MODEL = "openai:gpt-4.1"  # $2 / $8 per million tokens
@@ -48,8 +49,9 @@ def statuses(store):
         return [r.status for r in s.scalars(sa.select(CallRow).order_by(CallRow.id))]
 
 
-def test_budget_refuses_before_sending(tmp_path, store, server):
-    llm = LLM(settings_for(tmp_path, server), store=store)
+@pytest.mark.parametrize("journal_async", ["0", "1"], ids=["sync-journal", "async-journal"])
+def test_budget_refuses_before_sending(tmp_path, store, server, journal_async):
+    llm = LLM(settings_for(tmp_path, server, IZA_LLM_JOURNAL_ASYNC=journal_async), store=store)
     ctx = CallContext(agent="writer", mission="m1")
     # each call costs 1000*2 + 100*8 = 2800 micro-dollars (2.8e6 nano); the estimate assumes 50 output tokens
     set_budget(store, "mission", "m1", 0.006)
@@ -63,6 +65,7 @@ def test_budget_refuses_before_sending(tmp_path, store, server):
     assert (err.scope, err.key) == ("mission", "m1")
     assert err.spent_usd == pytest.approx(0.0056)
     assert "mission 'm1'" in err.message and err.fix
+    flush_journal(store)
     assert statuses(store) == ["ok", "ok", "refused"]
     # other missions are not affected
     assert llm.chat("d", model=MODEL, context=CallContext(mission="m2"), max_tokens=50).content == "fine"
@@ -152,7 +155,8 @@ def test_cache_is_opt_in_and_exact_match(tmp_path, store, server):
     assert cached.cost_nanos == 0
 
 
-def test_concurrent_calls_cannot_all_squeeze_under_one_budget(tmp_path, store):
+@pytest.mark.parametrize("journal_async", ["0", "1"], ids=["sync-journal", "async-journal"])
+def test_concurrent_calls_cannot_all_squeeze_under_one_budget(tmp_path, store, journal_async):
     import threading
 
     release = threading.Event()
@@ -164,7 +168,11 @@ def test_concurrent_calls_cannot_all_squeeze_under_one_budget(tmp_path, store):
         return "ok"
 
     # injected under a priced vendor name so estimates cost money; no network is involved
-    llm = LLM(settings_for(tmp_path), store=store, providers=[FakeProvider(slow, name="openai")])
+    llm = LLM(
+        settings_for(tmp_path, IZA_LLM_JOURNAL_ASYNC=journal_async),
+        store=store,
+        providers=[FakeProvider(slow, name="openai")],
+    )
     # one call is estimated at (5 * $2 + 100 * $8) per million = $0.00081; room for three
     set_budget(store, "mission", "busy", 0.0025)
     refused: list[BudgetExceeded] = []
@@ -189,4 +197,24 @@ def test_concurrent_calls_cannot_all_squeeze_under_one_budget(tmp_path, store):
     for t in threads:
         t.join(10)
     assert (len(done), len(refused)) == (3, 5)
+    flush_journal(store)
     assert statuses(store).count("refused") == 5
+
+
+def test_async_journal_counts_every_call_under_concurrency(tmp_path, store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    llm = LLM(
+        settings_for(tmp_path, IZA_LLM_JOURNAL_ASYNC="1"),
+        store=store,
+        providers=[FakeProvider(lambda m: "ok", name="openai")],
+    )
+    with ThreadPoolExecutor(16) as pool:
+        results = list(
+            pool.map(
+                lambda i: llm.chat(f"q{i}", model=MODEL, context=CallContext(agent=f"a{i % 4}")), range(200)
+            )
+        )
+    by_agent = usage_report(store, "agent")  # reads flush the queue first
+    assert sum(r["calls"] for r in by_agent) == 200 and len(by_agent) == 4
+    assert sum(r["cost_usd"] for r in by_agent) == pytest.approx(sum(r.cost_usd for r in results))

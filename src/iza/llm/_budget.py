@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from iza.errors import InputError
 from iza.kernel.store import Store
 from iza.llm._errors import BudgetExceeded
-from iza.llm._journal import BudgetRow, CallRow
+from iza.llm._journal import SPEND_LOCK, BudgetRow, CallRow
 from iza.llm._messages import CallContext
 
-__all__ = ["SCOPES", "BudgetGuard", "list_budgets", "set_budget"]
+__all__ = ["SCOPES", "BudgetGuard", "Hold", "list_budgets", "set_budget"]
 
 SCOPES = ("global", "customer", "order", "mission", "agent")
 _COLUMN = {
@@ -70,6 +70,33 @@ def _month_start() -> datetime:
     return datetime(now.year, now.month, 1, tzinfo=UTC)
 
 
+class Hold:
+    """Budget held for one call. Released once: when its journal row is committed (``deferred``)
+    or, if the call never reached the journal, when the call ends."""
+
+    def __init__(self, guard: BudgetGuard, held: list[tuple[str, str, int]]) -> None:
+        self._guard = guard
+        self._held = held
+        self._released = False
+        self._lock = threading.Lock()
+        self.deferred = False
+
+    def settle(self, actual_nanos: int) -> None:
+        """Replace the estimate by the call's actual cost until its journal row is committed (with
+        the async journal the row lands a little later; spend must not look smaller meanwhile)."""
+        with self._lock:
+            if self._released:
+                return
+            self._held = self._guard.adjust(self._held, actual_nanos)
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self._guard.release(self._held)
+
+
 class BudgetGuard:
     """Checks and reserves budget for calls of one process."""
 
@@ -77,7 +104,7 @@ class BudgetGuard:
         self.store = store
         self.global_nanos = round(global_usd * 1e9)
         self._reserved: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
+        self._lock = SPEND_LOCK
         self._cached: tuple[int, float, list[tuple[str, str, int]]] | None = None
 
     def _all_budgets(self) -> list[tuple[str, str, int]]:
@@ -131,6 +158,12 @@ class BudgetGuard:
             for scope, key, amount in held:
                 self._reserved[(scope, key)] = self._reserved.get((scope, key), 0) + amount
         return held
+
+    def adjust(self, held: list[tuple[str, str, int]], amount: int) -> list[tuple[str, str, int]]:
+        with self._lock:
+            for scope, key, old in held:
+                self._reserved[(scope, key)] += amount - old
+        return [(scope, key, amount) for scope, key, _ in held]
 
     def release(self, held: list[tuple[str, str, int]]) -> None:
         with self._lock:

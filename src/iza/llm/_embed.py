@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from iza.errors import InputError
+from iza.llm._budget import Hold
 from iza.llm._catalog import load_catalog
 from iza.llm._errors import ProviderError, ProviderNotConfigured
 from iza.llm._journal import JournalEntry, record
@@ -55,9 +56,12 @@ def embed(llm: LLM, texts: list[str], model: str | None, ctx: CallContext) -> Em
     request_hash = hashlib.sha256(json.dumps({"embed": texts, "model": label}).encode()).hexdigest()
 
     def journal(status: str, result: EmbedResult | None, nanos: int = 0, latency: float = 0.0,
-                attempts: int = 0, error: str | None = None, dep: Deployment | None = None) -> None:
+                attempts: int = 0, error: str | None = None, dep: Deployment | None = None,
+                hold: Hold | None = None) -> None:
         if not llm.journal:
             return
+        if hold is not None:
+            hold.deferred = True
         usage = result.usage if result else Usage()
         record(llm.store, JournalEntry(
             request_hash=request_hash, alias=label, status=status,
@@ -66,7 +70,8 @@ def embed(llm: LLM, texts: list[str], model: str | None, ctx: CallContext) -> Em
             input_tokens=usage.input_tokens, usage_estimated=usage.estimated, cost_nanos=nanos,
             latency_ms=latency, error=error, attempts=attempts, agent=ctx.agent, mission=ctx.mission,
             order_ref=ctx.order, customer=ctx.customer, workflow_run=ctx.workflow_run,
-            response={"vectors": [list(v) for v in result.vectors]} if result else None))
+            response={"vectors": [list(v) for v in result.vectors]} if result else None),
+            background=llm.journal_async, done=hold.release if hold is not None else None)
 
     if llm.replay is not None:
         row = llm.replay.take_row(request_hash)
@@ -88,7 +93,7 @@ def embed(llm: LLM, texts: list[str], model: str | None, ctx: CallContext) -> Em
     attempted = Attempted()
     started = time.perf_counter()
     estimate = llm.prices.cost_nanos(dep.provider, dep.model, Usage(tokens, 0))
-    with llm._reserve(ctx, estimate, label, request_hash):
+    with llm._reserve(ctx, estimate, label, request_hash) as hold:
         try:
             raw = llm.router.call([dep], attempt, tokens=tokens, attempted=attempted)
         except ProviderError as err:
@@ -101,5 +106,7 @@ def embed(llm: LLM, texts: list[str], model: str | None, ctx: CallContext) -> Em
         nanos = llm.prices.cost_nanos(raw.provider, raw.model, raw.usage)
         latency = (time.perf_counter() - started) * 1000.0
         result = EmbedResult(raw.vectors, raw.usage, raw.provider, raw.model, cost_usd=nanos / 1e9)
-        journal("ok", result, nanos, latency, attempted.attempts)
+        if hold is not None:
+            hold.settle(nanos)
+        journal("ok", result, nanos, latency, attempted.attempts, hold=hold)
         return result

@@ -19,7 +19,7 @@ from typing import Any
 
 from iza.kernel.config import Settings
 from iza.kernel.store import Store
-from iza.llm._budget import BudgetGuard
+from iza.llm._budget import BudgetGuard, Hold
 from iza.llm._catalog import PriceTable, load_prices
 from iza.llm._clients import build_provider, configured_providers
 from iza.llm._errors import BudgetExceeded, ProviderError, ReplayMiss, StructuredOutputError
@@ -125,6 +125,7 @@ class LLM:
             seed=seed,
         )
         self.journal = journal
+        self.journal_async = settings.get_bool("llm.journal_async")
         self._store = store
         self._schema_ready = store is not None
         self.replay = replay
@@ -217,8 +218,9 @@ class LLM:
             return [f"not JSON: {exc}"], None
         return validate(value, schema), value
 
-    def embed(self, texts: Sequence[str], *, model: str | None = None,
-              context: CallContext | None = None) -> EmbedResult:
+    def embed(
+        self, texts: Sequence[str], *, model: str | None = None, context: CallContext | None = None
+    ) -> EmbedResult:
         """One vector per text from an embedding model (``provider:model`` or None for the first
         configured provider that has embeddings); journaled, budgeted and replayable like chat."""
         from iza.llm._embed import embed
@@ -249,14 +251,14 @@ class LLM:
         tokens, estimate = self._estimate(request, deployments)
         attempted = Attempted()
         started = time.perf_counter()
-        with self._reserve(ctx, estimate, label, request_hash):
+        with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
                 for ev in self.router.stream(deployments, request, tokens=tokens, attempted=attempted):
                     if ev.result is None:
                         yield ev
                         continue
                     yield StreamEvent(
-                        result=self._finish(ev.result, label, request_hash, ctx, started, attempted)
+                        result=self._finish(ev.result, label, request_hash, ctx, started, attempted, hold)
                     )
             except ProviderError as err:
                 self._record_error(label, request_hash, ctx, err, attempted, started)
@@ -277,21 +279,24 @@ class LLM:
         return inp + out, cost
 
     @contextmanager
-    def _reserve(self, ctx: CallContext, estimate: int, label: str, request_hash: str) -> Iterator[None]:
+    def _reserve(
+        self, ctx: CallContext, estimate: int, label: str, request_hash: str
+    ) -> Iterator[Hold | None]:
         """Hold budget for the call; a refusal is journaled (status ``refused``) and raised."""
         if not self.journal:
-            yield
+            yield None
             return
         guard = self._guard()
         try:
-            held = guard.acquire(ctx, estimate)
+            hold = Hold(guard, guard.acquire(ctx, estimate))
         except BudgetExceeded as exc:
             self._record(label, request_hash, ctx, None, "refused", 0, 0, 0, error=exc.message)
             raise
         try:
-            yield
+            yield hold
         finally:
-            guard.release(held)
+            if not hold.deferred:
+                hold.release()
 
     def _once(
         self, request: ChatRequest, model: str | None, ctx: CallContext, cache_ttl_s: int | None
@@ -312,13 +317,13 @@ class LLM:
         tokens, estimate = self._estimate(request, deployments)
         attempted = Attempted()
         started = time.perf_counter()
-        with self._reserve(ctx, estimate, label, request_hash):
+        with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
                 raw = self.router.complete(deployments, request, tokens=tokens, attempted=attempted)
             except ProviderError as err:
                 self._record_error(label, request_hash, ctx, err, attempted, started)
                 raise
-            return self._finish(raw, label, request_hash, ctx, started, attempted)
+            return self._finish(raw, label, request_hash, ctx, started, attempted, hold)
 
     # ---- journal ------------------------------------------------------------------------------
     def _finish(
@@ -329,12 +334,20 @@ class LLM:
         ctx: CallContext,
         started: float,
         attempted: Attempted,
+        hold: Hold | None = None,
     ) -> ChatResult:
         latency = (time.perf_counter() - started) * 1000.0
         nanos = self.prices.cost_nanos(raw.provider, raw.model, raw.usage)
-        result = replace(raw, cost_usd=nanos / 1e9, latency_ms=latency, request_hash=request_hash,
-                         finish_reason=normalize_finish(raw.finish_reason, bool(raw.tool_calls)))
-        self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts)
+        result = replace(
+            raw,
+            cost_usd=nanos / 1e9,
+            latency_ms=latency,
+            request_hash=request_hash,
+            finish_reason=normalize_finish(raw.finish_reason, bool(raw.tool_calls)),
+        )
+        if hold is not None:
+            hold.settle(nanos)
+        self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts, hold=hold)
         return result
 
     def _record_error(
@@ -375,9 +388,12 @@ class LLM:
         error: str | None = None,
         provider: str = "",
         model: str = "",
+        hold: Hold | None = None,
     ) -> None:
         if not self.journal:
             return
+        if hold is not None:
+            hold.deferred = True  # released by the journal once this row is committed
         response = None
         if result is not None:
             response = {
@@ -407,6 +423,8 @@ class LLM:
                 workflow_run=ctx.workflow_run,
                 response=response,
             ),
+            background=self.journal_async,
+            done=hold.release if hold is not None else None,
         )
 
 
