@@ -3,7 +3,8 @@
     .venv/bin/python bench/llm_overhead.py [--calls 400] [--seconds 5]
 
 Prints, for the OpenAI SDK straight at a FakeOpenAI server on 127.0.0.1 versus ``iza.llm``
-(router only, and router + SQLite journal):
+(router only, router + SQLite journal, and
+router + the batched background journal):
   * per-call latency p50/p99 and the added latency (router minus direct), calls interleaved
     so drift hits both sides alike;
   * throughput (calls/s) at concurrency 1 and 32, and the router/direct ratio;
@@ -113,11 +114,13 @@ def in_process(n: int) -> None:
         fake = FakeProvider(lambda m: "hello there")
         bare = LLM(settings, providers=[fake], journal=False)
         journaled = LLM(settings, providers=[fake], store=store)
+        batched = LLM(settings.with_overrides(**{"llm.journal_async": True}), providers=[fake], store=store)
         request = ChatRequest((Message.user("Say hello"),))
         sides: dict[str, Callable[[], object]] = {
             "provider direct": lambda: fake.complete("m", request, 1.0),
             "iza router": lambda: bare.chat("Say hello", model="fake:m"),
             "iza router+journal": lambda: journaled.chat("Say hello", model="fake:m"),
+            "iza router+async jnl": lambda: batched.chat("Say hello", model="fake:m"),
         }
         lat: dict[str, list[float]] = {k: [] for k in sides}
         for _ in range(n):
@@ -148,11 +151,13 @@ def main() -> None:
         client = openai.OpenAI(api_key="sk-bench", base_url=server.sdk_base_url, max_retries=0)
         bare = LLM(settings, journal=False)
         journaled = LLM(settings, store=store)
+        batched = LLM(settings.with_overrides(**{"llm.journal_async": True}), store=store)
 
         sides: dict[str, Callable[[], object]] = {
             "direct SDK": lambda: client.chat.completions.create(model=MODEL, messages=MESSAGES),  # type: ignore[arg-type]
             "iza router": lambda: bare.chat(MESSAGES, model=f"openai:{MODEL}"),
             "iza router+journal": lambda: journaled.chat(MESSAGES, model=f"openai:{MODEL}"),
+            "iza router+async jnl": lambda: batched.chat(MESSAGES, model=f"openai:{MODEL}"),
         }
         for fn in sides.values():  # warm connections and caches
             for _ in range(20):
