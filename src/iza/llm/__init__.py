@@ -49,8 +49,9 @@ from iza.llm.providers.base import Provider
 if TYPE_CHECKING:
     from iza.kernel.config import Settings
     from iza.llm._budget import set_budget
+    from iza.llm._replay import Replay
     from iza.llm._router import Deployment, RetryPolicy, Router
-    from iza.llm._service import LLM, Replay, default_llm
+    from iza.llm._service import LLM, default_llm
     from iza.llm._status import llm_status
 
 __all__ = [
@@ -90,7 +91,7 @@ __all__ = [
 
 _LAZY = {
     "LLM": "iza.llm._service",
-    "Replay": "iza.llm._service",
+    "Replay": "iza.llm._replay",
     "default_llm": "iza.llm._service",
     "Deployment": "iza.llm._router",
     "RetryPolicy": "iza.llm._router",

@@ -11,7 +11,6 @@ import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -22,8 +21,8 @@ from iza.kernel.store import Store
 from iza.llm._budget import BudgetGuard, Hold
 from iza.llm._catalog import PriceTable, load_prices
 from iza.llm._clients import build_provider, configured_providers
-from iza.llm._errors import BudgetExceeded, ProviderError, ReplayMiss, StructuredOutputError
-from iza.llm._journal import CallRow, JournalEntry, cached_answer, record, recorded_run
+from iza.llm._errors import BudgetExceeded, ProviderError, StructuredOutputError
+from iza.llm._journal import JournalEntry, cached_answer, record
 from iza.llm._messages import (
     CallContext,
     ChatRequest,
@@ -32,57 +31,20 @@ from iza.llm._messages import (
     Message,
     StreamEvent,
     Tool,
-    ToolCall,
     Usage,
     as_messages,
 )
+from iza.llm._replay import Replay, result_from_row
 from iza.llm._resolve import resolve
 from iza.llm._router import Attempted, Deployment, RetryPolicy, Router
 from iza.llm._schema import extract_json, repair_prompt, validate
 from iza.llm.providers.base import Provider, estimate_tokens, normalize_finish
 
-__all__ = ["LLM", "Replay", "default_llm"]
+__all__ = ["LLM", "default_llm"]
 
 logger = logging.getLogger(__name__)
 
 Messages = str | Message | Sequence[Message | Mapping[str, Any]]
-
-
-def _result_from_row(row: CallRow, source: str) -> ChatResult:
-    resp = row.response or {}
-    calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in resp.get("tool_calls", ()))
-    return ChatResult(
-        content=resp.get("content", ""),
-        tool_calls=calls,
-        usage=Usage(row.input_tokens, row.output_tokens, row.usage_estimated),
-        provider=row.provider,
-        model=row.model,
-        finish_reason=resp.get("finish_reason", ""),
-        source=source,
-        request_hash=row.request_hash,
-    )
-
-
-class Replay:
-    """Answers from a recorded mission or workflow run, matched by request hash in call order."""
-
-    def __init__(self, store: Store, *, mission: str | None = None, workflow_run: str | None = None) -> None:
-        self.source = f"mission {mission!r}" if mission else f"workflow run {workflow_run!r}"
-        self._answers: dict[str, deque[CallRow]] = {}
-        for row in recorded_run(store, mission=mission, workflow_run=workflow_run):
-            self._answers.setdefault(row.request_hash, deque()).append(row)
-        self._lock = threading.Lock()
-
-    def take_row(self, request_hash: str) -> CallRow:
-        """The next recorded row for this request, or :class:`ReplayMiss`."""
-        with self._lock:
-            rows = self._answers.get(request_hash)
-            if not rows:
-                raise ReplayMiss(request_hash, self.source)
-            return rows.popleft()
-
-    def take(self, request_hash: str) -> ChatResult:
-        return _result_from_row(self.take_row(request_hash), "replayed")
 
 
 class LLM:
@@ -310,7 +272,7 @@ class LLM:
         if ttl > 0 and self.journal:
             row = cached_answer(self.store, request_hash, ttl)
             if row is not None:
-                result = _result_from_row(row, "cached")
+                result = result_from_row(row, "cached")
                 self._record(label, request_hash, ctx, result, "cached", 0, 0, 0)
                 return result
         deployments = self.deployments(model)
