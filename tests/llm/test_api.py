@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import iza.llm as llm
+from iza.errors import InputError
 from iza.kernel.config import load
 from iza.llm import LLM, CallContext, FakeProvider, Message, ProviderNotConfigured, Tool, ToolCall
 from iza.llm._messages import ChatRequest
@@ -203,3 +204,39 @@ def test_fake_embeddings_are_deterministic_unit_vectors(tmp_path):
     a, b = agent.embed(["same", "other"]).vectors
     assert a == agent.embed(["same"]).vectors[0] and a != b
     assert abs(sum(x * x for x in a) - 1.0) < 1e-9 and len(a) == 16
+
+
+def test_other_packages_message_objects_tools_and_metadata_are_accepted(tmp_path, llm_store):
+    """Agents keep their own message dataclass and tool dicts; the LLM takes them as they are."""
+    from dataclasses import dataclass as dc
+
+    @dc(frozen=True)
+    class TheirCall:
+        id: str
+        name: str
+        arguments: dict
+
+    @dc(frozen=True)
+    class TheirMessage:
+        role: str
+        content: str
+        tool_calls: tuple = ()
+        tool_call_id: str | None = None
+        name: str | None = None
+
+    fake = FakeProvider(lambda msgs: f"{len(msgs)} messages, last from {msgs[-1].role}")
+    agent = LLM(offline(tmp_path), store=llm_store, providers=[fake])
+    history = [
+        TheirMessage("user", "go"),
+        TheirMessage("assistant", "", (TheirCall("c1", "search", {"q": 1}),)),
+        TheirMessage("tool", "found", tool_call_id="c1"),
+    ]
+    tool = {"name": "search", "description": "find", "parameters": {"type": "object", "properties": {}}}
+    r = agent.chat(history, tools=[tool], context={"mission_id": "m9", "agent_id": "w1", "task": "t"})
+    assert r.content == "3 messages, last from tool"
+    assert fake.calls[-1][1].messages[1].tool_calls == (ToolCall("c1", "search", {"q": 1}),)
+    assert fake.calls[-1][1].tools == (Tool("search", "find", {"type": "object", "properties": {}}),)
+    [row] = llm.usage(llm_store, by="mission")
+    assert row["mission"] == "m9"
+    with pytest.raises(InputError, match="role 'robot'"):
+        agent.chat([TheirMessage("robot", "beep")])

@@ -66,8 +66,10 @@ def test_chat_json_shape_then_usage(capsys, online):
     assert code == 0 and out.strip() == "pong from the fake"
     code, out, _ = run(capsys, "llm", "usage", "--by", "model", "--json")
     rows = json.loads(out)["rows"]
+    one = (100 * 0.40 + 4 * 1.60) * 1000  # nano-dollars of one call
     assert rows == [{"model": "openai:gpt-4.1-mini", "calls": 2, "failed": 0, "input_tokens": 200,
-                     "output_tokens": 8, "cost_usd": pytest.approx(2 * (100 * 0.40 + 4 * 1.60) / 1e6)}]
+                     "output_tokens": 8, "cost_nanos": 2 * round(one),
+                     "cost_usd": pytest.approx(2 * one / 1e9)}]
     code, out, _ = run(capsys, "llm", "usage", "--by", "agent")
     assert code == 0 and "(none)" in out
 

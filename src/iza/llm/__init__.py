@@ -47,7 +47,10 @@ from iza.llm.fake import FakeProvider
 from iza.llm.providers.base import Provider
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from iza.kernel.config import Settings
+    from iza.kernel.store import Store
     from iza.llm._budget import set_budget
     from iza.llm._replay import Replay
     from iza.llm._router import Deployment, RetryPolicy, Router
@@ -87,6 +90,7 @@ __all__ = [
     "llm_status",
     "set_budget",
     "stream",
+    "usage",
 ]
 
 _LAZY = {
@@ -132,3 +136,15 @@ def embed(settings: Settings, texts: Any, **kwargs: Any) -> EmbedResult:
     from iza.llm._service import default_llm
 
     return default_llm(settings).embed([texts] if isinstance(texts, str) else list(texts), **kwargs)
+
+
+def usage(store: Store, by: str = "model", since: datetime | None = None,
+          until: datetime | None = None) -> list[dict[str, Any]]:
+    """Calls, tokens and cost from the journal grouped by ``by`` (agent, model, mission, order,
+    customer, workflow_run or day) over [since, until); each row has exact ``cost_nanos``.
+
+    Business margins read LLM cost per order through this (one journal row per call, so cost
+    shared by several agents is never counted twice)."""
+    from iza.llm._journal import usage_report
+
+    return usage_report(store, by, since=since, until=until)

@@ -167,16 +167,19 @@ def recorded_run(
         return list(session.scalars(q.order_by(CallRow.id)))
 
 
-_GROUPS = {"agent": CallRow.agent, "model": None, "mission": CallRow.mission, "day": None}
+_GROUPS = {"agent": CallRow.agent, "model": None, "mission": CallRow.mission, "day": None,
+           "order": CallRow.order_ref, "customer": CallRow.customer, "workflow_run": CallRow.workflow_run}
 
 
-def usage_report(store: Store, by: str = "model", since: datetime | None = None) -> list[dict[str, Any]]:
-    """Calls, tokens and cost grouped by agent, model (provider:model), mission or UTC day."""
+def usage_report(store: Store, by: str = "model", since: datetime | None = None,
+                 until: datetime | None = None) -> list[dict[str, Any]]:
+    """Calls, tokens and cost (``cost_nanos`` exact, ``cost_usd`` for display) grouped by agent,
+    model (provider:model), mission, order, customer, workflow run or UTC day, in [since, until)."""
     if by not in _GROUPS:
         raise ValueError(by)
     _flush(store)
     if by == "day":
-        return _by_day(store, since)
+        return _by_day(store, since, until)
     key: Any
     if by == "model":
         key = sa.func.coalesce(CallRow.provider, "") + ":" + sa.func.coalesce(CallRow.model, "")
@@ -196,6 +199,8 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
     )
     if since is not None:
         q = q.where(CallRow.created_at >= since)
+    if until is not None:
+        q = q.where(CallRow.created_at < until)
     with store.read() as session:
         rows = session.execute(q).all()
     return [
@@ -205,19 +210,22 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
             "failed": int(r.failed or 0),
             "input_tokens": int(r.input_tokens),
             "output_tokens": int(r.output_tokens),
+            "cost_nanos": int(r.cost_nanos),
             "cost_usd": int(r.cost_nanos) / 1e9,
         }
         for r in rows
     ]
 
 
-def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
+def _by_day(store: Store, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
     """Grouped in Python: the database's own date functions depend on the session time zone."""
     q = sa.select(
         CallRow.created_at, CallRow.status, CallRow.input_tokens, CallRow.output_tokens, CallRow.cost_nanos
     )
     if since is not None:
         q = q.where(CallRow.created_at >= since)
+    if until is not None:
+        q = q.where(CallRow.created_at < until)
     days: dict[str, dict[str, Any]] = {}
     with store.read() as session:
         for created, status, inp, out, cost in session.execute(q):
@@ -240,6 +248,6 @@ def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
     out_rows = []
     for day in sorted(days):
         d = days[day]
-        d["cost_usd"] = d.pop("cost_nanos") / 1e9
+        d["cost_usd"] = d["cost_nanos"] / 1e9
         out_rows.append(d)
     return out_rows

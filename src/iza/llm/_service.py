@@ -32,7 +32,9 @@ from iza.llm._messages import (
     StreamEvent,
     Tool,
     Usage,
+    as_context,
     as_messages,
+    as_tools,
 )
 from iza.llm._replay import Replay, result_from_row
 from iza.llm._resolve import resolve
@@ -136,17 +138,18 @@ class LLM:
         messages: Messages,
         *,
         model: str | None = None,
-        tools: Sequence[Tool] = (),
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
         response_schema: Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        context: CallContext | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
         cache_ttl_s: int | None = None,
     ) -> ChatResult:
         """One answer. With ``response_schema`` the answer is validated (``parsed`` holds the value)
         and, if invalid, the model gets one repair attempt; then :class:`StructuredOutputError`."""
-        request = ChatRequest(as_messages(messages), tuple(tools), response_schema, max_tokens, temperature)
-        ctx = context or CallContext()
+        request = ChatRequest(as_messages(messages), as_tools(tools), response_schema, max_tokens,
+                              temperature)
+        ctx = as_context(context)
         result = self._once(request, model, ctx, cache_ttl_s)
         if response_schema is None:
             return result
@@ -181,27 +184,28 @@ class LLM:
         return validate(value, schema), value
 
     def embed(
-        self, texts: Sequence[str], *, model: str | None = None, context: CallContext | None = None
+        self, texts: Sequence[str], *, model: str | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
     ) -> EmbedResult:
         """One vector per text from an embedding model (``provider:model`` or None for the first
         configured provider that has embeddings); journaled, budgeted and replayable like chat."""
         from iza.llm._embed import embed
 
-        return embed(self, list(texts), model, context or CallContext())
+        return embed(self, list(texts), model, as_context(context))
 
     def stream(
         self,
         messages: Messages,
         *,
         model: str | None = None,
-        tools: Sequence[Tool] = (),
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_tokens: int | None = None,
         temperature: float | None = None,
-        context: CallContext | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
     ) -> Iterator[StreamEvent]:
         """Text deltas as they arrive, then one event whose ``result`` is the whole answer."""
-        request = ChatRequest(as_messages(messages), tuple(tools), None, max_tokens, temperature)
-        ctx = context or CallContext()
+        request = ChatRequest(as_messages(messages), as_tools(tools), None, max_tokens, temperature)
+        ctx = as_context(context)
         label, request_hash = self._label(request, model)
         if self.replay is not None:
             result = self.replay.take(request_hash)

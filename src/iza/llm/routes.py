@@ -57,7 +57,7 @@ def llm_page(request: Request, user: Annotated[TokenInfo, Depends(page_user)],
 
 @router.get("/api/v1/llm/usage")
 def usage_api(request: Request, user: Annotated[TokenInfo, Depends(api_user)],
-              by: Annotated[str, Query(pattern="^(agent|model|day|mission)$")] = "model",
+              by: Annotated[str, Query(pattern="^(agent|model|day|mission|order)$")] = "model",
               days: Annotated[int, Query(ge=1, le=3650)] = 30) -> dict[str, Any]:
     """Calls, tokens and cost grouped by agent, model, day or mission over the last ``days``."""
     from iza.llm._journal import usage_report
