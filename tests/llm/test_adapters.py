@@ -225,3 +225,10 @@ def test_stream_cut_before_any_text_is_retried(upstream, llm_store, sleeps):
     assert final is not None and [c.name for c in final.tool_calls] == ["lookup"]
     assert len(upstream.server.requests) == 2
     assert rows(llm_store)[-1].attempts == 2
+
+
+def test_per_call_timeout_overrides_the_setting(upstream, llm_store, sleeps):
+    upstream.server.faults.append(Fault.timeout(0.4))
+    llm = make(upstream, llm_store, sleeps, IZA_LLM_TIMEOUT_S="5")
+    r = llm.chat("hi", model=upstream.model, timeout=0.1)
+    assert r.content == "echo: hi" and rows(llm_store)[-1].attempts == 2

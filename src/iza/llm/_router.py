@@ -146,9 +146,10 @@ class Router:
         tokens: int,
         strategy: str | None = None,
         attempted: Attempted | None = None,
+        timeout: float | None = None,
     ) -> ChatResult:
         """Answer ``request`` from the first deployment that can, retrying what is retryable."""
-        timeout = self.policy.timeout
+        timeout = timeout or self.policy.timeout
 
         def attempt(provider: Provider, model: str) -> Iterator[ChatResult]:
             yield provider.complete(model, request, timeout)
@@ -177,9 +178,10 @@ class Router:
         tokens: int,
         strategy: str | None = None,
         attempted: Attempted | None = None,
+        timeout: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Stream ``request``; retries happen only until the first text reaches the caller."""
-        timeout = self.policy.timeout
+        timeout = timeout or self.policy.timeout
 
         def attempt(provider: Provider, model: str) -> Iterator[StreamEvent]:
             return provider.stream(model, request, timeout)

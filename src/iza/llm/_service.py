@@ -144,13 +144,15 @@ class LLM:
         temperature: float | None = None,
         context: CallContext | Mapping[str, Any] | None = None,
         cache_ttl_s: int | None = None,
+        timeout: float | None = None,
     ) -> ChatResult:
         """One answer. With ``response_schema`` the answer is validated (``parsed`` holds the value)
-        and, if invalid, the model gets one repair attempt; then :class:`StructuredOutputError`."""
+        and, if invalid, the model gets one repair attempt; then :class:`StructuredOutputError`.
+        ``timeout`` bounds each attempt of this call (default ``llm.timeout_s``)."""
         request = ChatRequest(as_messages(messages), as_tools(tools), response_schema, max_tokens,
                               temperature)
         ctx = as_context(context)
-        result = self._once(request, model, ctx, cache_ttl_s)
+        result = self._once(request, model, ctx, cache_ttl_s, timeout)
         if response_schema is None:
             return result
         problems, value = self._check(result.content, response_schema)
@@ -159,7 +161,7 @@ class LLM:
         repair = replace(
             request, messages=request.messages + (result.message(), Message.user(repair_prompt(problems)))
         )
-        second = self._once(repair, model, ctx, cache_ttl_s)
+        second = self._once(repair, model, ctx, cache_ttl_s, timeout)
         problems, value = self._check(second.content, response_schema)
         if problems:
             raise StructuredOutputError(
@@ -202,6 +204,7 @@ class LLM:
         max_tokens: int | None = None,
         temperature: float | None = None,
         context: CallContext | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Text deltas as they arrive, then one event whose ``result`` is the whole answer."""
         request = ChatRequest(as_messages(messages), as_tools(tools), None, max_tokens, temperature)
@@ -219,7 +222,8 @@ class LLM:
         started = time.perf_counter()
         with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
-                for ev in self.router.stream(deployments, request, tokens=tokens, attempted=attempted):
+                for ev in self.router.stream(deployments, request, tokens=tokens, attempted=attempted,
+                                             timeout=timeout):
                     if ev.result is None:
                         yield ev
                         continue
@@ -265,7 +269,8 @@ class LLM:
                 hold.release()
 
     def _once(
-        self, request: ChatRequest, model: str | None, ctx: CallContext, cache_ttl_s: int | None
+        self, request: ChatRequest, model: str | None, ctx: CallContext, cache_ttl_s: int | None,
+        timeout: float | None = None,
     ) -> ChatResult:
         label, request_hash = self._label(request, model)
         if self.replay is not None:
@@ -285,7 +290,8 @@ class LLM:
         started = time.perf_counter()
         with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
-                raw = self.router.complete(deployments, request, tokens=tokens, attempted=attempted)
+                raw = self.router.complete(deployments, request, tokens=tokens, attempted=attempted,
+                                           timeout=timeout)
             except ProviderError as err:
                 self._record_error(label, request_hash, ctx, err, attempted, started)
                 raise
