@@ -14,6 +14,7 @@ from iza.llm import (
     CallContext,
     Message,
     ProviderError,
+    ProviderNotConfigured,
     ProviderUnavailable,
     StreamTruncated,
     StructuredOutputError,
@@ -86,10 +87,11 @@ def test_tool_call_round_trip(upstream, llm_store, sleeps):
     msgs = [Message.user("what is hola?")]
     first = llm.chat(msgs, model=upstream.model, tools=[LOOKUP])
     assert [(c.name, c.arguments) for c in first.tool_calls] == [("lookup", {"word": "hola"})]
+    assert first.finish_reason == "tool_calls"
     call = first.tool_calls[0]
     msgs += [first.message(), Message.tool(call.id, "looked-up: hello", name="lookup")]
     second = llm.chat(msgs, model=upstream.model, tools=[LOOKUP])
-    assert second.content == "the word means hello"
+    assert (second.content, second.finish_reason) == ("the word means hello", "stop")
     assert not second.tool_calls
     wire = json.dumps(upstream.server.requests[-1].body)
     assert "lookup" in wire and "looked-up: hello" in wire
@@ -188,3 +190,45 @@ def test_wrong_usage_is_estimated_and_flagged(upstream, llm_store, sleeps):
     assert r.usage.estimated and r.usage.input_tokens > 0 and r.usage.output_tokens > 0
     row = rows(llm_store)[-1]
     assert row.usage_estimated and row.input_tokens == r.usage.input_tokens
+
+
+def test_embeddings(upstream, llm_store, sleeps):
+    llm = make(upstream, llm_store, sleeps)
+    if upstream.family == "anthropic":
+        with pytest.raises(ProviderNotConfigured, match="embeddings"):
+            llm.embed(["a"])
+        return
+    r = llm.embed(["hello", "a longer text"], context=CallContext(agent="indexer"))
+    assert len(r.vectors) == 2
+    assert r.vectors[0][0] == 5.0 and r.vectors[1][0] == 13.0  # the fake encodes each text's length
+    assert r.provider == upstream.family
+    row = rows(llm_store)[-1]
+    assert (row.status, row.agent, row.input_tokens) == ("ok", "indexer", r.usage.input_tokens)
+    assert row.response["vectors"][1][0] == 13.0
+
+
+def test_embedding_retries_stay_on_one_model(upstream, llm_store, sleeps):
+    if upstream.family == "anthropic":
+        return
+    upstream.server.faults.append(Fault.http(503))
+    r = make(upstream, llm_store, sleeps).embed(["x"])
+    assert len(r.vectors) == 1 and len(upstream.server.requests) == 2
+    assert len({s.path for s in upstream.server.requests}) == 1
+
+
+def test_stream_cut_before_any_text_is_retried(upstream, llm_store, sleeps):
+    upstream.server.script = lambda body: Reply("", [("lookup", {"word": "x"})])
+    upstream.server.faults.append(Fault.truncate())
+    llm = make(upstream, llm_store, sleeps)
+    events = list(llm.stream("go", model=upstream.model, tools=[LOOKUP]))
+    final = events[-1].result
+    assert final is not None and [c.name for c in final.tool_calls] == ["lookup"]
+    assert len(upstream.server.requests) == 2
+    assert rows(llm_store)[-1].attempts == 2
+
+
+def test_per_call_timeout_overrides_the_setting(upstream, llm_store, sleeps):
+    upstream.server.faults.append(Fault.timeout(0.4))
+    llm = make(upstream, llm_store, sleeps, IZA_LLM_TIMEOUT_S="5")
+    r = llm.chat("hi", model=upstream.model, timeout=0.1)
+    assert r.content == "echo: hi" and rows(llm_store)[-1].attempts == 2

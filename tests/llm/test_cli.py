@@ -66,8 +66,10 @@ def test_chat_json_shape_then_usage(capsys, online):
     assert code == 0 and out.strip() == "pong from the fake"
     code, out, _ = run(capsys, "llm", "usage", "--by", "model", "--json")
     rows = json.loads(out)["rows"]
+    one = (100 * 0.40 + 4 * 1.60) * 1000  # nano-dollars of one call
     assert rows == [{"model": "openai:gpt-4.1-mini", "calls": 2, "failed": 0, "input_tokens": 200,
-                     "output_tokens": 8, "cost_usd": pytest.approx(2 * (100 * 0.40 + 4 * 1.60) / 1e6)}]
+                     "output_tokens": 8, "cost_nanos": 2 * round(one),
+                     "cost_usd": pytest.approx(2 * one / 1e9)}]
     code, out, _ = run(capsys, "llm", "usage", "--by", "agent")
     assert code == 0 and "(none)" in out
 
@@ -109,3 +111,32 @@ def test_providers_json(capsys, online):
     provs = {p["provider"]: p for p in json.loads(out)["providers"]}
     assert provs["openai"]["configured"] and not provs["anthropic"]["configured"]
     assert "sk-test" not in out
+
+
+def test_health_and_doctor_when_online(capsys, online):
+    assert run(capsys, "llm", "chat", "ping", "--json")[0] == 0
+    code, out, _ = run(capsys, "status", "--json")
+    llm = next(c for c in json.loads(out)["components"] if c["name"] == "llm")
+    assert llm["status"] == "ok" and "openai" in llm["detail"]
+    assert llm["metrics"]["counts"]["calls_today"] == 1
+    code, out, _ = run(capsys, "doctor", "--json")
+    text = json.dumps(json.loads(out))
+    assert "llm openai" in text and "sk-test" not in text
+
+
+def test_doctor_names_a_malformed_alias(capsys, monkeypatch):
+    monkeypatch.setenv("IZA_LLM_ALIASES", "fast=openai")
+    code, out, _ = run(capsys, "doctor", "--json")
+    assert "llm.aliases entry 'fast=openai' is malformed" in out
+
+
+def test_missing_sdk_is_a_clear_error(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # as if the extra were not installed
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "ak-missing-sdk")
+    code, out, _ = run(capsys, "llm", "providers", "--json")
+    anthropic = next(p for p in json.loads(out)["providers"] if p["provider"] == "anthropic")
+    assert anthropic["configured"] and not anthropic["sdk_installed"]
+    code, _, err = run(capsys, "llm", "chat", "hi")
+    assert code == 2 and "pip install 'iza-os[anthropic]'" in err

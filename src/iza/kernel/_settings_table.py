@@ -82,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
             "lowered automatically when the provider answers 429."),
     Setting("llm.budget_usd", 0.0, "Global LLM budget per UTC calendar month in USD (0 = none).",
             type=float),
+    Setting("llm.journal_async", False, "Write the LLM run journal from a background thread in batches "
+            "(faster under concurrency; rows of the last few milliseconds can be lost in a crash).",
+            type=bool),
     Setting("llm.cache_ttl_s", 0, "Exact-match response cache lifetime in seconds (0 = off).", type=int),
     Setting("llm.prices_file", "", "JSON price table overriding the packaged one "
             "($IZA_HOME/llm_prices.json is read too)."),

@@ -36,6 +36,7 @@ from iza.llm._messages import (
     CallContext,
     ChatRequest,
     ChatResult,
+    EmbedResult,
     Message,
     StreamEvent,
     Tool,
@@ -46,10 +47,14 @@ from iza.llm.fake import FakeProvider
 from iza.llm.providers.base import Provider
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from iza.kernel.config import Settings
+    from iza.kernel.store import Store
     from iza.llm._budget import set_budget
+    from iza.llm._replay import Replay
     from iza.llm._router import Deployment, RetryPolicy, Router
-    from iza.llm._service import LLM, Replay, default_llm
+    from iza.llm._service import LLM, default_llm
     from iza.llm._status import llm_status
 
 __all__ = [
@@ -58,6 +63,7 @@ __all__ = [
     "ChatRequest",
     "ChatResult",
     "Deployment",
+    "EmbedResult",
     "FakeProvider",
     "LLM",
     "MalformedResponse",
@@ -80,14 +86,16 @@ __all__ = [
     "Usage",
     "chat",
     "default_llm",
+    "embed",
     "llm_status",
     "set_budget",
     "stream",
+    "usage",
 ]
 
 _LAZY = {
     "LLM": "iza.llm._service",
-    "Replay": "iza.llm._service",
+    "Replay": "iza.llm._replay",
     "default_llm": "iza.llm._service",
     "Deployment": "iza.llm._router",
     "RetryPolicy": "iza.llm._router",
@@ -121,3 +129,22 @@ def stream(settings: Settings, messages: Any, **kwargs: Any) -> Iterator[StreamE
     from iza.llm._service import default_llm
 
     return default_llm(settings).stream(messages, **kwargs)
+
+
+def embed(settings: Settings, texts: Any, **kwargs: Any) -> EmbedResult:
+    """One vector per text (``model="provider:model"`` or the first provider with embeddings)."""
+    from iza.llm._service import default_llm
+
+    return default_llm(settings).embed([texts] if isinstance(texts, str) else list(texts), **kwargs)
+
+
+def usage(store: Store, by: str = "model", since: datetime | None = None,
+          until: datetime | None = None) -> list[dict[str, Any]]:
+    """Calls, tokens and cost from the journal grouped by ``by`` (agent, model, mission, order,
+    customer, workflow_run or day) over [since, until); each row has exact ``cost_nanos``.
+
+    Business margins read LLM cost per order through this (one journal row per call, so cost
+    shared by several agents is never counted twice)."""
+    from iza.llm._journal import usage_report
+
+    return usage_report(store, by, since=since, until=until)

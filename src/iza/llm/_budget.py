@@ -11,6 +11,7 @@ month (``llm.budget_usd`` or a ``global`` row); the others are lifetime totals o
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,10 +21,10 @@ import sqlalchemy as sa
 from iza.errors import InputError
 from iza.kernel.store import Store
 from iza.llm._errors import BudgetExceeded
-from iza.llm._journal import BudgetRow, CallRow
+from iza.llm._journal import SPEND_LOCK, BudgetRow, CallRow
 from iza.llm._messages import CallContext
 
-__all__ = ["SCOPES", "BudgetGuard", "list_budgets", "set_budget"]
+__all__ = ["SCOPES", "BudgetGuard", "Hold", "list_budgets", "set_budget"]
 
 SCOPES = ("global", "customer", "order", "mission", "agent")
 _COLUMN = {
@@ -32,6 +33,12 @@ _COLUMN = {
     "mission": CallRow.mission,
     "agent": CallRow.agent,
 }
+
+
+#: bumped by every set_budget in this process, so guards drop their cached budget list at once
+_GENERATION = [0]
+#: other processes' budget changes are picked up within this many seconds
+_CACHE_S = 2.0
 
 
 def set_budget(store: Store, scope: str, key: str, limit_usd: float) -> None:
@@ -50,6 +57,7 @@ def set_budget(store: Store, scope: str, key: str, limit_usd: float) -> None:
             session.add(BudgetRow(scope=scope, key=key, limit_nanos=nanos))
         else:
             row.limit_nanos = nanos
+    _GENERATION[0] += 1
 
 
 def list_budgets(store: Store) -> list[tuple[str, str, int]]:
@@ -62,6 +70,33 @@ def _month_start() -> datetime:
     return datetime(now.year, now.month, 1, tzinfo=UTC)
 
 
+class Hold:
+    """Budget held for one call. Released once: when its journal row is committed (``deferred``)
+    or, if the call never reached the journal, when the call ends."""
+
+    def __init__(self, guard: BudgetGuard, held: list[tuple[str, str, int]]) -> None:
+        self._guard = guard
+        self._held = held
+        self._released = False
+        self._lock = threading.Lock()
+        self.deferred = False
+
+    def settle(self, actual_nanos: int) -> None:
+        """Replace the estimate by the call's actual cost until its journal row is committed (with
+        the async journal the row lands a little later; spend must not look smaller meanwhile)."""
+        with self._lock:
+            if self._released:
+                return
+            self._held = self._guard.adjust(self._held, actual_nanos)
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self._guard.release(self._held)
+
+
 class BudgetGuard:
     """Checks and reserves budget for calls of one process."""
 
@@ -69,7 +104,19 @@ class BudgetGuard:
         self.store = store
         self.global_nanos = round(global_usd * 1e9)
         self._reserved: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
+        self._lock = SPEND_LOCK
+        self._cached: tuple[int, float, list[tuple[str, str, int]]] | None = None
+
+    def _all_budgets(self) -> list[tuple[str, str, int]]:
+        """The budget table, cached briefly: reading it on every call would cost more than the call's
+        own bookkeeping, and budgets change rarely."""
+        now = time.monotonic()
+        cached = self._cached
+        if cached is not None and cached[0] == _GENERATION[0] and now - cached[1] < _CACHE_S:
+            return cached[2]
+        rows = list_budgets(self.store)
+        self._cached = (_GENERATION[0], now, rows)
+        return rows
 
     def _limits(self, ctx: CallContext) -> list[tuple[str, str, int]]:
         wanted = {("global", "")}
@@ -81,7 +128,7 @@ class BudgetGuard:
         ):
             if key:
                 wanted.add((scope, key))
-        found = {(s, k): m for s, k, m in list_budgets(self.store) if (s, k) in wanted}
+        found = {(s, k): m for s, k, m in self._all_budgets() if (s, k) in wanted}
         if ("global", "") not in found and self.global_nanos:
             found[("global", "")] = self.global_nanos
         order = {s: i for i, s in enumerate(SCOPES)}
@@ -111,6 +158,12 @@ class BudgetGuard:
             for scope, key, amount in held:
                 self._reserved[(scope, key)] = self._reserved.get((scope, key), 0) + amount
         return held
+
+    def adjust(self, held: list[tuple[str, str, int]], amount: int) -> list[tuple[str, str, int]]:
+        with self._lock:
+            for scope, key, old in held:
+                self._reserved[(scope, key)] += amount - old
+        return [(scope, key, amount) for scope, key, _ in held]
 
     def release(self, held: list[tuple[str, str, int]]) -> None:
         with self._lock:

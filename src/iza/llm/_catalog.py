@@ -42,6 +42,10 @@ def _read_prices(text: str, origin: str) -> dict[str, tuple[float, float]]:
         ) from exc
 
 
+#: models already warned about, so that the log gets one line per model, not one per call
+_UNPRICED: set[tuple[str, str]] = set()
+
+
 @dataclass(frozen=True)
 class PriceTable:
     """USD per million tokens, keyed ``provider:model`` (``provider:*`` as a fallback)."""
@@ -56,7 +60,10 @@ class PriceTable:
         """Cost of ``usage`` in nano-dollars; an unknown model costs 0 and is logged."""
         price = self.lookup(provider, model)
         if price is None:
-            logger.warning("no price for %s:%s; cost recorded as 0", provider, model)
+            if (provider, model) not in _UNPRICED:
+                _UNPRICED.add((provider, model))
+                logger.warning("no price for %s:%s; its cost is recorded as 0 (add it to llm_prices.json)",
+                               provider, model)
             return 0
         return round((usage.input_tokens * price[0] + usage.output_tokens * price[1]) * 1000)
 

@@ -8,6 +8,8 @@ and so that the opt-in cache can answer an identical request.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +19,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from iza.kernel.store import Base, Store, UTCDateTime, utcnow
 
-__all__ = ["BudgetRow", "CallRow", "JournalEntry", "cached_answer", "record", "recorded_run", "usage_report"]
+__all__ = [
+    "BudgetRow",
+    "CallRow",
+    "SPEND_LOCK",
+    "JournalEntry",
+    "cached_answer",
+    "entry_values",
+    "record",
+    "recorded_run",
+    "usage_report",
+]
 
 
 class CallRow(Base):
@@ -86,20 +98,50 @@ class JournalEntry:
     response: dict[str, Any] | None = None
 
 
-def record(store: Store, entry: JournalEntry) -> int:
-    """Append one row; returns its id."""
+#: Held while spend is read for a budget check, and while a journal row is committed together with
+#: the release of that call's budget hold: a check then sees the cost either as reserved or as
+#: spent, never both and never neither.
+SPEND_LOCK = threading.RLock()
+
+
+def entry_values(entry: JournalEntry) -> dict[str, Any]:
     values = {k: getattr(entry, k) for k in JournalEntry.__dataclass_fields__}
     values["created_at"] = utcnow()
-    with store.transaction() as session:
-        row = CallRow(**values)
-        session.add(row)
-        session.flush()
-        return int(row.id)
+    return values
+
+
+def record(store: Store, entry: JournalEntry, *, background: bool = False,
+           done: Callable[[], None] | None = None) -> None:
+    """Append one row: now (a Core insert; the ORM unit of work costs more than the write), or
+    through the background writer, calling ``done`` once it is committed."""
+    values = entry_values(entry)
+    if background:
+        from iza.llm._writer import writer_for
+
+        writer_for(store).submit(values, done)
+        return
+    if done is None:
+        with store.transaction() as session:
+            session.execute(sa.insert(CallRow), [values])
+        return
+    with SPEND_LOCK:
+        try:
+            with store.transaction() as session:
+                session.execute(sa.insert(CallRow), [values])
+        finally:
+            done()
+
+
+def _flush(store: Store) -> None:
+    from iza.llm._writer import flush_journal
+
+    flush_journal(store)
 
 
 def cached_answer(store: Store, request_hash: str, ttl_s: int) -> CallRow | None:
     """The newest successful live answer to this exact request younger than ``ttl_s``."""
     since = utcnow() - timedelta(seconds=ttl_s)
+    _flush(store)
     with store.read() as session:
         return session.scalars(
             sa.select(CallRow)
@@ -115,6 +157,7 @@ def recorded_run(
     """The successful live calls of a mission or workflow run, in the order they were made."""
     if not mission and not workflow_run:
         raise ValueError("replay needs a mission or a workflow run")
+    _flush(store)
     q = sa.select(CallRow).where(CallRow.status == "ok")
     if mission:
         q = q.where(CallRow.mission == mission)
@@ -124,15 +167,19 @@ def recorded_run(
         return list(session.scalars(q.order_by(CallRow.id)))
 
 
-_GROUPS = {"agent": CallRow.agent, "model": None, "mission": CallRow.mission, "day": None}
+_GROUPS = {"agent": CallRow.agent, "model": None, "mission": CallRow.mission, "day": None,
+           "order": CallRow.order_ref, "customer": CallRow.customer, "workflow_run": CallRow.workflow_run}
 
 
-def usage_report(store: Store, by: str = "model", since: datetime | None = None) -> list[dict[str, Any]]:
-    """Calls, tokens and cost grouped by agent, model (provider:model), mission or UTC day."""
+def usage_report(store: Store, by: str = "model", since: datetime | None = None,
+                 until: datetime | None = None) -> list[dict[str, Any]]:
+    """Calls, tokens and cost (``cost_nanos`` exact, ``cost_usd`` for display) grouped by agent,
+    model (provider:model), mission, order, customer, workflow run or UTC day, in [since, until)."""
     if by not in _GROUPS:
         raise ValueError(by)
+    _flush(store)
     if by == "day":
-        return _by_day(store, since)
+        return _by_day(store, since, until)
     key: Any
     if by == "model":
         key = sa.func.coalesce(CallRow.provider, "") + ":" + sa.func.coalesce(CallRow.model, "")
@@ -152,6 +199,8 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
     )
     if since is not None:
         q = q.where(CallRow.created_at >= since)
+    if until is not None:
+        q = q.where(CallRow.created_at < until)
     with store.read() as session:
         rows = session.execute(q).all()
     return [
@@ -161,19 +210,22 @@ def usage_report(store: Store, by: str = "model", since: datetime | None = None)
             "failed": int(r.failed or 0),
             "input_tokens": int(r.input_tokens),
             "output_tokens": int(r.output_tokens),
+            "cost_nanos": int(r.cost_nanos),
             "cost_usd": int(r.cost_nanos) / 1e9,
         }
         for r in rows
     ]
 
 
-def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
+def _by_day(store: Store, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
     """Grouped in Python: the database's own date functions depend on the session time zone."""
     q = sa.select(
         CallRow.created_at, CallRow.status, CallRow.input_tokens, CallRow.output_tokens, CallRow.cost_nanos
     )
     if since is not None:
         q = q.where(CallRow.created_at >= since)
+    if until is not None:
+        q = q.where(CallRow.created_at < until)
     days: dict[str, dict[str, Any]] = {}
     with store.read() as session:
         for created, status, inp, out, cost in session.execute(q):
@@ -196,6 +248,6 @@ def _by_day(store: Store, since: datetime | None) -> list[dict[str, Any]]:
     out_rows = []
     for day in sorted(days):
         d = days[day]
-        d["cost_usd"] = d.pop("cost_nanos") / 1e9
+        d["cost_usd"] = d["cost_nanos"] / 1e9
         out_rows.append(d)
     return out_rows

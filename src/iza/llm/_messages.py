@@ -14,20 +14,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from iza.errors import InputError
+
 __all__ = [
     "CallContext",
     "ChatRequest",
     "ChatResult",
+    "EmbedResult",
     "Message",
     "Role",
     "StreamEvent",
     "Tool",
     "ToolCall",
     "Usage",
+    "as_context",
     "as_messages",
+    "as_tools",
 ]
 
 Role = Literal["system", "user", "assistant", "tool"]
+_ROLES: tuple[Role, ...] = ("system", "user", "assistant", "tool")
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,18 @@ class ChatResult:
 
 
 @dataclass(frozen=True)
+class EmbedResult:
+    """One vector per input text, in input order."""
+
+    vectors: tuple[tuple[float, ...], ...]
+    usage: Usage = field(default_factory=Usage)
+    provider: str = ""
+    model: str = ""
+    cost_usd: float = 0.0
+    source: str = "live"
+
+
+@dataclass(frozen=True)
 class StreamEvent:
     """One piece of a streamed answer: a text delta, then a final event with ``result`` set."""
 
@@ -179,22 +197,61 @@ class StreamEvent:
     result: ChatResult | None = None
 
 
-def as_messages(messages: str | Message | Sequence[Message | Mapping[str, Any]]) -> tuple[Message, ...]:
-    """Accept a prompt string, one message, or a list of messages / ``{"role","content"}`` dicts."""
+def _call(c: Any) -> ToolCall:
+    if isinstance(c, ToolCall):
+        return c
+    if isinstance(c, Mapping):
+        return ToolCall(str(c["id"]), str(c["name"]), dict(c.get("arguments") or {}))
+    return ToolCall(str(c.id), str(c.name), dict(c.arguments or {}))
+
+
+def _message(m: Any) -> Message:
+    if isinstance(m, Message):
+        return m
+    get = m.get if isinstance(m, Mapping) else (lambda k, d=None: getattr(m, k, d))
+    role = get("role")
+    if role not in _ROLES:
+        raise InputError(f"message role {role!r} is not one of {', '.join(_ROLES)}",
+                         fix="give each message a role of system, user, assistant or tool")
+    return Message(role, get("content") or "", tuple(_call(c) for c in get("tool_calls") or ()),
+                   get("tool_call_id"), get("name"))
+
+
+def as_messages(messages: str | Message | Sequence[Any]) -> tuple[Message, ...]:
+    """Accept a prompt string, one message, or a list of messages, ``{"role","content",…}`` dicts
+    or any objects with those attributes (another package's own message type)."""
     if isinstance(messages, str):
         return (Message.user(messages),)
     if isinstance(messages, Message):
         return (messages,)
-    out: list[Message] = []
-    for m in messages:
-        if isinstance(m, Message):
-            out.append(m)
-        else:
-            calls = tuple(
-                ToolCall(c["id"], c["name"], dict(c.get("arguments") or {}))
-                for c in m.get("tool_calls") or ()
-            )
-            out.append(
-                Message(m["role"], m.get("content") or "", calls, m.get("tool_call_id"), m.get("name"))
-            )
+    return tuple(_message(m) for m in messages)
+
+
+def as_tools(tools: Sequence[Any]) -> tuple[Tool, ...]:
+    """Tools as :class:`Tool`, ``{"name","description","parameters"}`` dicts or such objects."""
+    out = []
+    for t in tools:
+        if isinstance(t, Tool):
+            out.append(t)
+            continue
+        get = t.get if isinstance(t, Mapping) else (lambda k, d=None, t=t: getattr(t, k, d))
+        params = get("parameters") or get("input_schema") or {"type": "object", "properties": {}}
+        out.append(Tool(str(get("name")), str(get("description") or ""), dict(params)))
     return tuple(out)
+
+
+def as_context(context: CallContext | Mapping[str, Any] | None) -> CallContext:
+    """A :class:`CallContext` from itself, ``None``, or a metadata dict (unknown keys ignored;
+    ``order_id``/``mission_id``/``agent_id``-style names are understood too)."""
+    if context is None:
+        return CallContext()
+    if isinstance(context, CallContext):
+        return context
+    def pick(name: str) -> str | None:
+        for key in (name, f"{name}_id", f"{name}_ref"):
+            if context.get(key) is not None:
+                return str(context[key])
+        return None
+
+    return CallContext(agent=pick("agent"), mission=pick("mission"), order=pick("order"),
+                       customer=pick("customer"), workflow_run=pick("workflow_run") or pick("run"))

@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from iza.llm._errors import ProviderError, ProviderUnavailable, RateLimited
 from iza.llm._limits import DeploymentState, state_for
@@ -32,6 +33,8 @@ from iza.llm.providers.base import Provider
 __all__ = ["STRATEGIES", "Attempted", "Deployment", "RetryPolicy", "Router"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 STRATEGIES = ("fallback", "least-busy", "lowest-latency", "lowest-cost")
 
@@ -143,15 +146,29 @@ class Router:
         tokens: int,
         strategy: str | None = None,
         attempted: Attempted | None = None,
+        timeout: float | None = None,
     ) -> ChatResult:
         """Answer ``request`` from the first deployment that can, retrying what is retryable."""
-        result: ChatResult | None = None
-        for event in self._run(
-            deployments, request, tokens, strategy, attempted or Attempted(), stream=False
-        ):
-            result = event.result
-        assert result is not None
-        return result
+        timeout = timeout or self.policy.timeout
+
+        def attempt(provider: Provider, model: str) -> Iterator[ChatResult]:
+            yield provider.complete(model, request, timeout)
+
+        return self.call(deployments, attempt, tokens=tokens, strategy=strategy, attempted=attempted)
+
+    def call(
+        self,
+        deployments: Sequence[Deployment],
+        attempt: Callable[[Provider, str], Iterator[T]],
+        *,
+        tokens: int,
+        strategy: str | None = None,
+        attempted: Attempted | None = None,
+    ) -> T:
+        """Run one-shot ``attempt(provider, model)`` (its iterator yields the answer) under the loop."""
+        out: list[T] = list(self._run(deployments, attempt, lambda _: False, tokens, strategy,
+                                      attempted or Attempted()))
+        return out[-1]
 
     def stream(
         self,
@@ -161,20 +178,28 @@ class Router:
         tokens: int,
         strategy: str | None = None,
         attempted: Attempted | None = None,
+        timeout: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Stream ``request``; retries happen only until the first text reaches the caller."""
-        yield from self._run(deployments, request, tokens, strategy, attempted or Attempted(), stream=True)
+        timeout = timeout or self.policy.timeout
+
+        def attempt(provider: Provider, model: str) -> Iterator[StreamEvent]:
+            return provider.stream(model, request, timeout)
+
+        yield from self._run(deployments, attempt, lambda ev: bool(ev.delta), tokens, strategy,
+                             attempted or Attempted())
 
     def _run(
         self,
         deployments: Sequence[Deployment],
-        request: ChatRequest,
+        attempt: Callable[[Provider, str], Iterator[T]],
+        progressed: Callable[[T], bool],
         tokens: int,
         strategy: str | None,
         attempted: Attempted,
-        *,
-        stream: bool,
-    ) -> Iterator[StreamEvent]:
+    ) -> Iterator[T]:
+        """The loop. Items are passed through as they come; once ``progressed(item)`` is true for
+        one of them, a failure is no longer retried (the caller already has part of the answer)."""
         order = self.order(deployments, strategy)
         skip: set[str] = set()
         errors: list[str] = []
@@ -197,13 +222,9 @@ class Router:
             st.begin(tokens, started)
             emitted = False
             try:
-                if stream:
-                    for ev in provider.stream(dep.model, request, self.policy.timeout):
-                        if ev.delta:
-                            emitted = True
-                        yield ev
-                else:
-                    yield StreamEvent(result=provider.complete(dep.model, request, self.policy.timeout))
+                for item in attempt(provider, dep.model):
+                    emitted = emitted or progressed(item)
+                    yield item
             except ProviderError as err:
                 now = self.clock()
                 st.fail(

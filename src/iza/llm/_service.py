@@ -11,7 +11,6 @@ import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -19,65 +18,35 @@ from typing import Any
 
 from iza.kernel.config import Settings
 from iza.kernel.store import Store
-from iza.llm._budget import BudgetGuard
+from iza.llm._budget import BudgetGuard, Hold
 from iza.llm._catalog import PriceTable, load_prices
 from iza.llm._clients import build_provider, configured_providers
-from iza.llm._errors import BudgetExceeded, ProviderError, ReplayMiss, StructuredOutputError
-from iza.llm._journal import CallRow, JournalEntry, cached_answer, record, recorded_run
+from iza.llm._errors import BudgetExceeded, ProviderError, StructuredOutputError
+from iza.llm._journal import JournalEntry, cached_answer, record
 from iza.llm._messages import (
     CallContext,
     ChatRequest,
     ChatResult,
+    EmbedResult,
     Message,
     StreamEvent,
     Tool,
-    ToolCall,
     Usage,
+    as_context,
     as_messages,
+    as_tools,
 )
+from iza.llm._replay import Replay, result_from_row
 from iza.llm._resolve import resolve
 from iza.llm._router import Attempted, Deployment, RetryPolicy, Router
 from iza.llm._schema import extract_json, repair_prompt, validate
-from iza.llm.providers.base import Provider, estimate_tokens
+from iza.llm.providers.base import Provider, estimate_tokens, normalize_finish
 
-__all__ = ["LLM", "Replay", "default_llm"]
+__all__ = ["LLM", "default_llm"]
 
 logger = logging.getLogger(__name__)
 
 Messages = str | Message | Sequence[Message | Mapping[str, Any]]
-
-
-def _result_from_row(row: CallRow, source: str) -> ChatResult:
-    resp = row.response or {}
-    calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in resp.get("tool_calls", ()))
-    return ChatResult(
-        content=resp.get("content", ""),
-        tool_calls=calls,
-        usage=Usage(row.input_tokens, row.output_tokens, row.usage_estimated),
-        provider=row.provider,
-        model=row.model,
-        finish_reason=resp.get("finish_reason", ""),
-        source=source,
-        request_hash=row.request_hash,
-    )
-
-
-class Replay:
-    """Answers from a recorded mission or workflow run, matched by request hash in call order."""
-
-    def __init__(self, store: Store, *, mission: str | None = None, workflow_run: str | None = None) -> None:
-        self.source = f"mission {mission!r}" if mission else f"workflow run {workflow_run!r}"
-        self._answers: dict[str, deque[CallRow]] = {}
-        for row in recorded_run(store, mission=mission, workflow_run=workflow_run):
-            self._answers.setdefault(row.request_hash, deque()).append(row)
-        self._lock = threading.Lock()
-
-    def take(self, request_hash: str) -> ChatResult:
-        with self._lock:
-            rows = self._answers.get(request_hash)
-            if not rows:
-                raise ReplayMiss(request_hash, self.source)
-            return _result_from_row(rows.popleft(), "replayed")
 
 
 class LLM:
@@ -120,6 +89,7 @@ class LLM:
             seed=seed,
         )
         self.journal = journal
+        self.journal_async = settings.get_bool("llm.journal_async")
         self._store = store
         self._schema_ready = store is not None
         self.replay = replay
@@ -168,18 +138,21 @@ class LLM:
         messages: Messages,
         *,
         model: str | None = None,
-        tools: Sequence[Tool] = (),
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
         response_schema: Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        context: CallContext | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
         cache_ttl_s: int | None = None,
+        timeout: float | None = None,
     ) -> ChatResult:
         """One answer. With ``response_schema`` the answer is validated (``parsed`` holds the value)
-        and, if invalid, the model gets one repair attempt; then :class:`StructuredOutputError`."""
-        request = ChatRequest(as_messages(messages), tuple(tools), response_schema, max_tokens, temperature)
-        ctx = context or CallContext()
-        result = self._once(request, model, ctx, cache_ttl_s)
+        and, if invalid, the model gets one repair attempt; then :class:`StructuredOutputError`.
+        ``timeout`` bounds each attempt of this call (default ``llm.timeout_s``)."""
+        request = ChatRequest(as_messages(messages), as_tools(tools), response_schema, max_tokens,
+                              temperature)
+        ctx = as_context(context)
+        result = self._once(request, model, ctx, cache_ttl_s, timeout)
         if response_schema is None:
             return result
         problems, value = self._check(result.content, response_schema)
@@ -188,7 +161,7 @@ class LLM:
         repair = replace(
             request, messages=request.messages + (result.message(), Message.user(repair_prompt(problems)))
         )
-        second = self._once(repair, model, ctx, cache_ttl_s)
+        second = self._once(repair, model, ctx, cache_ttl_s, timeout)
         problems, value = self._check(second.content, response_schema)
         if problems:
             raise StructuredOutputError(
@@ -212,19 +185,30 @@ class LLM:
             return [f"not JSON: {exc}"], None
         return validate(value, schema), value
 
+    def embed(
+        self, texts: Sequence[str], *, model: str | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
+    ) -> EmbedResult:
+        """One vector per text from an embedding model (``provider:model`` or None for the first
+        configured provider that has embeddings); journaled, budgeted and replayable like chat."""
+        from iza.llm._embed import embed
+
+        return embed(self, list(texts), model, as_context(context))
+
     def stream(
         self,
         messages: Messages,
         *,
         model: str | None = None,
-        tools: Sequence[Tool] = (),
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_tokens: int | None = None,
         temperature: float | None = None,
-        context: CallContext | None = None,
+        context: CallContext | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Text deltas as they arrive, then one event whose ``result`` is the whole answer."""
-        request = ChatRequest(as_messages(messages), tuple(tools), None, max_tokens, temperature)
-        ctx = context or CallContext()
+        request = ChatRequest(as_messages(messages), as_tools(tools), None, max_tokens, temperature)
+        ctx = as_context(context)
         label, request_hash = self._label(request, model)
         if self.replay is not None:
             result = self.replay.take(request_hash)
@@ -236,14 +220,15 @@ class LLM:
         tokens, estimate = self._estimate(request, deployments)
         attempted = Attempted()
         started = time.perf_counter()
-        with self._reserve(ctx, estimate, label, request_hash):
+        with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
-                for ev in self.router.stream(deployments, request, tokens=tokens, attempted=attempted):
+                for ev in self.router.stream(deployments, request, tokens=tokens, attempted=attempted,
+                                             timeout=timeout):
                     if ev.result is None:
                         yield ev
                         continue
                     yield StreamEvent(
-                        result=self._finish(ev.result, label, request_hash, ctx, started, attempted)
+                        result=self._finish(ev.result, label, request_hash, ctx, started, attempted, hold)
                     )
             except ProviderError as err:
                 self._record_error(label, request_hash, ctx, err, attempted, started)
@@ -264,24 +249,28 @@ class LLM:
         return inp + out, cost
 
     @contextmanager
-    def _reserve(self, ctx: CallContext, estimate: int, label: str, request_hash: str) -> Iterator[None]:
+    def _reserve(
+        self, ctx: CallContext, estimate: int, label: str, request_hash: str
+    ) -> Iterator[Hold | None]:
         """Hold budget for the call; a refusal is journaled (status ``refused``) and raised."""
         if not self.journal:
-            yield
+            yield None
             return
         guard = self._guard()
         try:
-            held = guard.acquire(ctx, estimate)
+            hold = Hold(guard, guard.acquire(ctx, estimate))
         except BudgetExceeded as exc:
             self._record(label, request_hash, ctx, None, "refused", 0, 0, 0, error=exc.message)
             raise
         try:
-            yield
+            yield hold
         finally:
-            guard.release(held)
+            if not hold.deferred:
+                hold.release()
 
     def _once(
-        self, request: ChatRequest, model: str | None, ctx: CallContext, cache_ttl_s: int | None
+        self, request: ChatRequest, model: str | None, ctx: CallContext, cache_ttl_s: int | None,
+        timeout: float | None = None,
     ) -> ChatResult:
         label, request_hash = self._label(request, model)
         if self.replay is not None:
@@ -292,20 +281,21 @@ class LLM:
         if ttl > 0 and self.journal:
             row = cached_answer(self.store, request_hash, ttl)
             if row is not None:
-                result = _result_from_row(row, "cached")
+                result = result_from_row(row, "cached")
                 self._record(label, request_hash, ctx, result, "cached", 0, 0, 0)
                 return result
         deployments = self.deployments(model)
         tokens, estimate = self._estimate(request, deployments)
         attempted = Attempted()
         started = time.perf_counter()
-        with self._reserve(ctx, estimate, label, request_hash):
+        with self._reserve(ctx, estimate, label, request_hash) as hold:
             try:
-                raw = self.router.complete(deployments, request, tokens=tokens, attempted=attempted)
+                raw = self.router.complete(deployments, request, tokens=tokens, attempted=attempted,
+                                           timeout=timeout)
             except ProviderError as err:
                 self._record_error(label, request_hash, ctx, err, attempted, started)
                 raise
-            return self._finish(raw, label, request_hash, ctx, started, attempted)
+            return self._finish(raw, label, request_hash, ctx, started, attempted, hold)
 
     # ---- journal ------------------------------------------------------------------------------
     def _finish(
@@ -316,11 +306,20 @@ class LLM:
         ctx: CallContext,
         started: float,
         attempted: Attempted,
+        hold: Hold | None = None,
     ) -> ChatResult:
         latency = (time.perf_counter() - started) * 1000.0
         nanos = self.prices.cost_nanos(raw.provider, raw.model, raw.usage)
-        result = replace(raw, cost_usd=nanos / 1e9, latency_ms=latency, request_hash=request_hash)
-        self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts)
+        result = replace(
+            raw,
+            cost_usd=nanos / 1e9,
+            latency_ms=latency,
+            request_hash=request_hash,
+            finish_reason=normalize_finish(raw.finish_reason, bool(raw.tool_calls)),
+        )
+        if hold is not None:
+            hold.settle(nanos)
+        self._record(label, request_hash, ctx, result, "ok", nanos, latency, attempted.attempts, hold=hold)
         return result
 
     def _record_error(
@@ -361,9 +360,12 @@ class LLM:
         error: str | None = None,
         provider: str = "",
         model: str = "",
+        hold: Hold | None = None,
     ) -> None:
         if not self.journal:
             return
+        if hold is not None:
+            hold.deferred = True  # released by the journal once this row is committed
         response = None
         if result is not None:
             response = {
@@ -393,6 +395,8 @@ class LLM:
                 workflow_run=ctx.workflow_run,
                 response=response,
             ),
+            background=self.journal_async,
+            done=hold.release if hold is not None else None,
         )
 
 

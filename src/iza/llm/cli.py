@@ -100,13 +100,13 @@ def chat_cmd(state: State, prompt: str, model: str | None, system: str | None, m
 
 
 @llm_group.command("usage")
-@click.option("--by", "by", type=click.Choice(["agent", "model", "day", "mission"]), default="model",
+@click.option("--by", "by", type=click.Choice(["agent", "model", "day", "mission", "order"]), default="model",
               show_default=True, help="How to group calls.")
 @click.option("--days", type=int, default=None, help="Only the last N days.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"by\", \"rows\": [...]} as JSON.")
 @pass_state
 def usage_cmd(state: State, by: str, days: int | None, as_json: bool) -> None:
-    """Calls, tokens and cost from the run journal, grouped by agent, model, day or mission."""
+    """Calls, tokens and cost from the run journal, grouped by agent, model, day, mission or order."""
     from datetime import UTC, datetime, timedelta
 
     from rich.table import Table

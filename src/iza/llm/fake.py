@@ -16,11 +16,12 @@ Nothing selects it from configuration, so it can never stand in for a model by a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from iza.llm._messages import ChatRequest, ChatResult, Message, StreamEvent, ToolCall, Usage
+from iza.llm._messages import ChatRequest, ChatResult, EmbedResult, Message, StreamEvent, ToolCall, Usage
 from iza.llm.providers.base import estimate_tokens
 
 __all__ = ["FakeProvider", "sample_for_schema"]
@@ -92,6 +93,19 @@ class FakeProvider:
             model=model,
             finish_reason="tool_calls" if msg.tool_calls else "stop",
         )
+
+    def embed(self, model: str, texts: Sequence[str], timeout: float) -> EmbedResult:
+        """Deterministic unit vectors (16 dimensions) from each text's SHA-256: equal texts get equal
+        vectors, different texts almost surely different ones; no meaning is implied."""
+        vectors = []
+        for text in texts:
+            digest = hashlib.sha256(text.encode("utf-8")).digest()
+            raw = [b - 127.5 for b in digest[:16]]
+            norm = sum(x * x for x in raw) ** 0.5 or 1.0
+            vectors.append(tuple(x / norm for x in raw))
+        self.calls.append((model, ChatRequest(tuple(Message.user(t) for t in texts))))
+        return EmbedResult(tuple(vectors), Usage(sum(estimate_tokens(t) for t in texts), 0),
+                           provider=self.name, model=model)
 
     def stream(self, model: str, request: ChatRequest, timeout: float) -> Iterator[StreamEvent]:
         result = self.complete(model, request, timeout)

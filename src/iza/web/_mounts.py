@@ -10,10 +10,12 @@ from __future__ import annotations
 ROUTERS: tuple[str, ...] = (
     "iza.business.routes:router",
     "iza.agents.routes:router",
+    "iza.llm.routes:router",
 )
 
 #: (label, path) shown in the navigation, in order.
 NAV: tuple[tuple[str, str], ...] = (
     ("Command Center", "/"),
     ("Agents", "/agents"),
+    ("LLM", "/llm"),
 )

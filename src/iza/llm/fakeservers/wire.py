@@ -6,13 +6,21 @@ parse them, including SSE streaming with usage in the final events.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from iza.llm.fakeservers._base import FakeServer, Fault, Reply
 
 __all__ = ["FakeAnthropic", "FakeGoogle", "FakeOpenAI"]
+
+
+def vector(text: str) -> list[float]:
+    """A deterministic 8-dimensional embedding of ``text`` (its length and first bytes)."""
+    data = (text.encode("utf-8") + bytes(8))[:8]
+    return [float(len(text))] + [b / 255.0 for b in data[:7]]
 
 
 def _pieces(text: str) -> list[str]:
@@ -31,6 +39,9 @@ class FakeOpenAI(FakeServer):
         self, h: BaseHTTPRequestHandler, body: dict[str, Any], reply: Reply, fault: Fault | None
     ) -> None:
         model = body.get("model", "")
+        if h.path.endswith("/embeddings"):
+            self._embeddings(h, body, model)
+            return
         inp, out = self.tokens(body, reply)
         usage: Any = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
         if fault is not None and fault.kind == "bad_usage":
@@ -94,6 +105,21 @@ class FakeOpenAI(FakeServer):
             events.append((None, {**base, "choices": [], "usage": usage}))
         events.append((None, "[DONE]"))
         self.send_sse(h, events, cut if fault is not None and fault.kind == "truncate" else None)
+
+
+    def _embeddings(self, h: BaseHTTPRequestHandler, body: dict[str, Any], model: str) -> None:
+        """``POST /v1/embeddings``; honours ``encoding_format=base64`` (the SDK's default), which
+        carries little-endian float32 arrays."""
+        texts = body.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        data = []
+        for i, text in enumerate(texts):
+            vec: Any = vector(text)
+            if body.get("encoding_format") == "base64":
+                vec = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
+            data.append({"object": "embedding", "index": i, "embedding": vec})
+        self.send_json(h, 200, {"object": "list", "model": model, "data": data,
+                                "usage": {"prompt_tokens": 3 * len(texts), "total_tokens": 3 * len(texts)}})
 
 
 class FakeAnthropic(FakeServer):
@@ -228,6 +254,11 @@ class FakeGoogle(FakeServer):
     ) -> None:
         path = h.path.split("?", 1)[0]
         model = path.rsplit("/", 1)[-1].split(":", 1)[0]
+        if path.endswith(":batchEmbedContents"):
+            texts = ["".join(part.get("text", "") for part in r["content"]["parts"])
+                     for r in body.get("requests", [])]
+            self.send_json(h, 200, {"embeddings": [{"values": vector(t)} for t in texts]})
+            return
         inp, out = self.tokens(body, reply)
         usage: dict[str, Any] = {
             "promptTokenCount": inp,
@@ -286,4 +317,4 @@ class FakeGoogle(FakeServer):
                 },
             )
         )
-        self.send_sse(h, events, max(1, cut) if fault is not None and fault.kind == "truncate" else None)
+        self.send_sse(h, events, cut if fault is not None and fault.kind == "truncate" else None)

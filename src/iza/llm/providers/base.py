@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from iza.llm._errors import (
@@ -19,13 +19,16 @@ from iza.llm._errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from iza.llm._messages import ChatRequest, ChatResult, StreamEvent, Usage
+from iza.llm._messages import ChatRequest, ChatResult, EmbedResult, StreamEvent, Usage
 
 __all__ = [
+    "Embedder",
     "Provider",
+    "embed_usage",
     "error_for_status",
     "estimate_tokens",
     "is_vendor_error",
+    "normalize_finish",
     "parse_arguments",
     "parse_retry_after",
     "sane_usage",
@@ -66,6 +69,22 @@ class Provider(Protocol):
     def complete(self, model: str, request: ChatRequest, timeout: float) -> ChatResult: ...
 
     def stream(self, model: str, request: ChatRequest, timeout: float) -> Iterator[StreamEvent]: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A provider that also turns texts into vectors (OpenAI, Google, compat servers, the fake)."""
+
+    name: str
+
+    def embed(self, model: str, texts: Sequence[str], timeout: float) -> EmbedResult: ...
+
+
+def embed_usage(reported: Any, texts: Sequence[str]) -> Usage:
+    """Input tokens of an embedding call: reported when plausible, else estimated (and flagged)."""
+    if isinstance(reported, int) and not isinstance(reported, bool) and reported > 0:
+        return Usage(reported, 0)
+    return Usage(sum(estimate_tokens(t) for t in texts), 0, estimated=True)
 
 
 def is_vendor_error(exc: BaseException) -> bool:
@@ -153,6 +172,32 @@ def parse_arguments(raw: Any) -> dict[str, Any]:
     except ValueError:
         return {"_unparsed": str(raw)}
     return value if isinstance(value, dict) else {"_value": value}
+
+
+_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "stop": "stop",
+    "tool_use": "tool_calls",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "max_tokens": "length",
+    "length": "length",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+    "refusal": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+}
+
+
+def normalize_finish(raw: str, has_tool_calls: bool) -> str:
+    """One vocabulary for why a model stopped: stop, tool_calls, length, content_filter (or the
+    vendor's own word, lower-cased, when it is none of these). Gemini says STOP even when it
+    called a function, hence ``has_tool_calls``."""
+    value = _FINISH.get(raw.lower(), raw.lower()) if raw else ""
+    return "tool_calls" if has_tool_calls and value in ("stop", "") else value
 
 
 def estimate_tokens(text: str) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from iza.llm._errors import ProviderError, StreamTruncated
-from iza.llm._messages import ChatRequest, ChatResult, StreamEvent, ToolCall
+from iza.llm._messages import ChatRequest, ChatResult, EmbedResult, StreamEvent, ToolCall
 from iza.llm.providers.base import (
+    embed_usage,
     error_for_status,
     is_vendor_error,
     map_transport_error,
@@ -180,6 +181,19 @@ class GoogleProvider:
                 ),
             )
         )
+
+    def embed(self, model: str, texts: Sequence[str], timeout: float) -> EmbedResult:
+        try:
+            resp = self.client.models.embed_content(
+                model=model, contents=list(texts), config={"http_options": {"timeout": int(timeout * 1000)}})
+            vectors = tuple(tuple(float(x) for x in (e.values or ())) for e in resp.embeddings or ())
+            meta = getattr(resp, "usage_metadata", None)
+            return EmbedResult(vectors, embed_usage(getattr(meta, "prompt_token_count", None), texts),
+                               provider=self.name, model=model)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise self._map(exc, model) from exc
 
     def _map(self, exc: Exception, model: str) -> ProviderError:
         if not is_vendor_error(exc):

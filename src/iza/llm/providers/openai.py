@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from iza.llm._errors import ProviderError, StreamTruncated
-from iza.llm._messages import ChatRequest, ChatResult, Message, StreamEvent, ToolCall
+from iza.llm._messages import ChatRequest, ChatResult, EmbedResult, Message, StreamEvent, ToolCall
 from iza.llm.providers.base import (
+    embed_usage,
     error_for_status,
     is_vendor_error,
     map_transport_error,
@@ -168,6 +169,19 @@ class OpenAIProvider:
                 ),
             )
         )
+
+    def embed(self, model: str, texts: Sequence[str], timeout: float) -> EmbedResult:
+        try:
+            resp = self.client.embeddings.create(model=model, input=list(texts), timeout=timeout)
+            data = sorted(resp.data, key=lambda d: d.index)
+            vectors = tuple(tuple(float(x) for x in d.embedding) for d in data)
+            usage = getattr(resp, "usage", None)
+            return EmbedResult(vectors, embed_usage(getattr(usage, "prompt_tokens", None), texts),
+                               provider=self.name, model=model)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise self._map(exc, model) from exc
 
     def _map(self, exc: Exception, model: str) -> ProviderError:
         if not is_vendor_error(exc):
