@@ -9,9 +9,13 @@ from __future__ import annotations
 #: "module:attribute" of FastAPI routers to include (pages and their API routes).
 ROUTERS: tuple[str, ...] = (
     "iza.business.routes:router",
+    "iza.business.pages:router",
+    "iza.business.pages:api",
 )
 
 #: (label, path) shown in the navigation, in order.
 NAV: tuple[tuple[str, str], ...] = (
     ("Command Center", "/"),
+    ("Revenue", "/revenue"),
+    ("Services", "/catalog"),
 )
