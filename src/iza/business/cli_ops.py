@@ -115,6 +115,35 @@ def revenue_dashboard_cmd(state: State, as_json: bool) -> None:
         con.print("no revenue recorded yet")
 
 
+@revenue_group.command("insights")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_insights_cmd(state: State, as_json: bool) -> None:
+    """Payment intelligence: dunning, churn risk, revenue anomalies, MRR forecast — each explained."""
+    from iza.business._insights import insights
+
+    data = insights(state.ready_settings(), state.store())
+    if as_json:
+        emit_json(data)
+        return
+    con = state.console()
+    con.print(f"[bold]Dunning[/] ({len(data['dunning'])})")
+    for d in data["dunning"]:
+        con.print(f"  {d['subscription']} {d['customer']}: {d['why']}")
+    con.print(f"[bold]Churn risk[/] ({len(data['churn_risk'])})")
+    for d in data["churn_risk"][:20]:
+        con.print(f"  {d['score']:>3} {d['subscription']} {d['customer']}: {d['why']}")
+    con.print(f"[bold]Revenue anomalies[/] ({len(data['anomalies'])})")
+    for d in data["anomalies"]:
+        con.print(f"  {d['date']} {d['currency'].upper()}: {d['why']}")
+    con.print(f"[bold]Forecast[/] ({data['forecast']['method']})")
+    for cur, f in data["forecast"]["currencies"].items():
+        pts = ", ".join(f"+{p['months_ahead']}m {_money(p['mrr_minor'], cur)} "
+                        f"[{_money(p['low_minor'], cur)} … {_money(p['high_minor'], cur)}]"
+                        for p in f["points"])
+        con.print(f"  {cur.upper()}: {pts}")
+
+
 def _csv_cmd(kind: str, direction: str) -> Any:
     @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
