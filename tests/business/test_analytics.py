@@ -195,3 +195,26 @@ def test_months_follow_the_business_time_zone() -> None:
     # 23:30 UTC on 31 March is already April in Tokyo; April starts at 15:00 UTC on 31 March
     assert b[0] == datetime(2026, 3, 31, 15, tzinfo=UTC)
     assert b[1] == datetime(2026, 4, 30, 15, tzinfo=UTC)
+
+
+def test_rollup_matches_the_raw_ledger_at_any_boundary(dataset: Store) -> None:
+    from iza.business._rollup import _raw, ledger_sums, rebuild_rollup
+
+    def norm(rows: Any) -> dict[tuple[str, str | None, str], int]:
+        out: dict[tuple[str, str | None, str], int] = {}
+        for c, s, k, v in rows:
+            out[(c, s, k)] = out.get((c, s, k), 0) + v
+        return {k: v for k, v in out.items() if v}
+
+    cases = [(datetime(2026, 3, 7, 10, 30, tzinfo=UTC), datetime(2026, 3, 12, 0, 15, tzinfo=UTC)),
+             (datetime(2026, 3, 7, 0, 0, 1, tzinfo=UTC), datetime(2026, 3, 7, 23, 59, tzinfo=UTC)),
+             (datetime(2026, 2, 28, 18, 30, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)),
+             (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))]
+    for lo, hi in cases:
+        with dataset.read() as s:
+            assert norm(ledger_sums(s, lo, hi)) == norm(_raw(s, lo, hi)), (lo, hi)
+    with dataset.read() as s:
+        before = norm(ledger_sums(s, *cases[-1]))
+    assert rebuild_rollup(dataset) > 0
+    with dataset.read() as s:
+        assert norm(ledger_sums(s, *cases[-1])) == before
