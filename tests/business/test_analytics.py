@@ -218,3 +218,32 @@ def test_rollup_matches_the_raw_ledger_at_any_boundary(dataset: Store) -> None:
     assert rebuild_rollup(dataset) > 0
     with dataset.read() as s:
         assert norm(ledger_sums(s, *cases[-1])) == before
+
+
+def test_cohort_retention(dataset: Store) -> None:
+    from iza.business._cohorts import cohort_retention
+
+    c = cohort_retention(dataset, datetime(2026, 1, 1, tzinfo=UTC), MARCH[1], ZoneInfo("UTC"))
+    assert c["usd"] == [
+        {"cohort": "2026-01", "size": 2, "retention": [1.0, 0.5, 1.0]},  # A, D (D away in Feb)
+        {"cohort": "2026-02", "size": 2, "retention": [1.0, 0.5]},       # B, E (B churned)
+        {"cohort": "2026-03", "size": 1, "retention": [1.0]},            # C
+    ]
+    assert c["eur"] == [{"cohort": "2026-02", "size": 1, "retention": [1.0, 1.0]}]
+    assert c["jpy"] == [{"cohort": "2026-03", "size": 1, "retention": [1.0]}]
+
+
+def test_trial_conversion(store: Store) -> None:
+    from iza.business._cohorts import trial_conversion
+
+    end_of_trial = int(datetime(2026, 3, 10, tzinfo=UTC).timestamp())
+    for sid in ("t1", "t2", "t3"):
+        send(store, "customer.subscription.created",
+             sub(sid, f"cus_{sid}", "usd", 5000, status="trialing") | {"trial_end": end_of_trial},
+             "2026-03-01")
+    send(store, "customer.subscription.updated",
+         sub("t1", "cus_t1", "usd", 5000) | {"trial_end": end_of_trial}, "2026-03-10")
+    send(store, "customer.subscription.deleted",
+         sub("t2", "cus_t2", "usd", 5000, status="canceled") | {"trial_end": end_of_trial}, "2026-03-10")
+    assert trial_conversion(store, *MARCH) == {"usd": {"trials_ended": 3, "converted": 1,
+                                                       "rate": 0.333333}}

@@ -108,6 +108,9 @@ def test_revenue_dashboard_draws_its_charts(server: tuple[str, str], artifacts_d
         assert svc.get_attribute("data-value") == "49900"
         funnel = page.locator("[data-chart=funnel] rect.bar")
         assert [funnel.nth(i).get_attribute("data-value") for i in range(4)] == ["4", "3", "2", "1"]
+        cells = page.locator("[data-chart=cohorts] svg[data-currency=usd] rect.cell")
+        assert [cells.nth(i).get_attribute("data-value") for i in range(cells.count())][:3] == [
+            "1", "1", "0.5"]  # cus_1 and cus_2 joined two months ago; cus_2 churned this month
         assert "23,000.00" not in page.inner_text("#kpis")  # minor units are formatted, not raw
         assert "230.00 USD" in page.inner_text("#kpis")
         page.screenshot(path=str(artifacts_dir / "revenue_dashboard.png"), full_page=True)

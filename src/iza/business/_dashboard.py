@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from iza.business._analytics import zone
+from iza.business._cohorts import cohort_retention
 from iza.business._leads import funnel
 from iza.business._report import parse_period, revenue_report, timeline_report
 from iza.kernel.config import Settings
@@ -36,5 +38,6 @@ def dashboard_data(settings: Settings, store: Store, months: int = 12) -> dict[s
         "timeline": timeline_report(settings, store, *window),
         "by_service": window_report["by_service"],
         "funnel": funnel(store)["all"],
+        "cohorts": cohort_retention(store, *window, zone(settings.get_str("business.timezone"))),
         "llm_costs_source": report["llm_costs_source"],
     }

@@ -115,6 +115,30 @@ def revenue_dashboard_cmd(state: State, as_json: bool) -> None:
         con.print("no revenue recorded yet")
 
 
+@revenue_group.command("cohorts")
+@click.option("--from", "start", default=None, help="First cohort month's day (default: 12 months back).")
+@click.option("--to", "end", default=None, help="Day after the last (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_cohorts_cmd(state: State, start: str | None, end: str | None, as_json: bool) -> None:
+    """Logo retention by monthly cohort (month of first MRR), per currency."""
+    from iza.business._analytics import zone
+    from iza.business._cohorts import cohort_retention
+    from iza.business._report import parse_period
+
+    settings = state.ready_settings()
+    lo, hi = parse_period(settings, start, end, default_months=11)
+    data = cohort_retention(state.store(), lo, hi, zone(settings.get_str("business.timezone")))
+    if as_json:
+        emit_json({"cohorts": data})
+        return
+    for cur, rows in data.items():
+        state.console().print(f"[bold]{cur.upper()}[/]")
+        for r in rows:
+            cells = " ".join(f"{v * 100:5.1f}" for v in r["retention"])
+            state.console().print(f"  {r['cohort']} n={r['size']:<5} {cells}")
+
+
 @revenue_group.command("insights")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state

@@ -114,6 +114,27 @@
     });
   }
 
+  function cohorts(host, data) {
+    Object.keys(data.cohorts).forEach(function (cur) {
+      var rows = data.cohorts[cur], cols = 0;
+      rows.forEach(function (r) { cols = Math.max(cols, r.retention.length); });
+      var CW = 34, RH = 20, L = 110, W = L + cols * CW + 10, H = 22 + rows.length * RH;
+      var s = svg(host, W, H, "Cohort retention " + cur.toUpperCase());
+      s.dataset.currency = cur;
+      text(s, 4, 14, cur.toUpperCase() + " — month 0, 1, 2 … after the first payment");
+      rows.forEach(function (r, i) {
+        var y = 20 + i * RH;
+        text(s, 4, y + 14, r.cohort + " (" + r.size + ")");
+        r.retention.forEach(function (v, j) {
+          var c = el("rect", { x: L + j * CW, y: y, width: CW - 2, height: RH - 2, class: "cell",
+                               fill: "rgba(52,81,178," + (0.12 + 0.88 * v).toFixed(2) + ")",
+                               "data-cohort": r.cohort, "data-age": j, "data-value": v }, s);
+          title(c, r.cohort + " month " + j + ": " + (v * 100).toFixed(1) + " %");
+        });
+      });
+    });
+  }
+
   function kpis(host, data) {
     data.currencies.forEach(function (cur) {
       var k = data.kpis[cur], box = document.createElement("div");
@@ -132,7 +153,8 @@
     try {
       var data = JSON.parse(document.getElementById("revenue-data").textContent);
       kpis(document.getElementById("kpis"), data);
-      var draw = { mrr: mrrChart, waterfall: waterfall, services: services, funnel: funnel };
+      var draw = { mrr: mrrChart, waterfall: waterfall, services: services, funnel: funnel,
+                   cohorts: cohorts };
       document.querySelectorAll("[data-chart]").forEach(function (host) { draw[host.dataset.chart](host, data); });
       document.body.dataset.chartsReady = "1";
     } catch (e) {
