@@ -208,6 +208,7 @@ def test_rollup_matches_the_raw_ledger_at_any_boundary(dataset: Store) -> None:
 
     cases = [(datetime(2026, 3, 7, 10, 30, tzinfo=UTC), datetime(2026, 3, 12, 0, 15, tzinfo=UTC)),
              (datetime(2026, 3, 7, 0, 0, 1, tzinfo=UTC), datetime(2026, 3, 7, 23, 59, tzinfo=UTC)),
+             (datetime(2026, 3, 4, 15, tzinfo=UTC), datetime(2026, 3, 9, 15, tzinfo=UTC)),
              (datetime(2026, 2, 28, 18, 30, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)),
              (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))]
     for lo, hi in cases:

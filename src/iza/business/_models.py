@@ -19,7 +19,7 @@ __all__ = [
     "CustomerRow",
     "LeadRow",
     "LeadSpendRow",
-    "LedgerHourRow",
+    "LedgerDayRow",
     "LedgerRow",
     "MrrChangeRow",
     "OrderRow",
@@ -122,13 +122,13 @@ class LedgerRow(Base):
     description: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
 
 
-class LedgerHourRow(Base):
-    """Ledger sums per UTC hour, currency, kind and service, kept in the transaction that
+class LedgerDayRow(Base):
+    """Ledger sums per UTC day, currency, kind and service, kept in the transaction that
     inserts the ledger row; revenue over long ranges reads these instead of every entry."""
 
-    __tablename__ = "biz_ledger_hourly"
+    __tablename__ = "biz_ledger_daily"
 
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     service_slug: Mapped[str] = mapped_column(sa.String(80), primary_key=True)

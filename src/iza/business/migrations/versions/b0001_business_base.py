@@ -102,8 +102,8 @@ def upgrade() -> None:
     for col in ("service_slug", "order_id", "charge_ref", "customer_ref"):
         op.create_index(f"ix_biz_ledger_{col}", "biz_ledger", [col])
     op.create_table(
-        "biz_ledger_hourly",
-        sa.Column("hour", UTCDateTime, primary_key=True),
+        "biz_ledger_daily",
+        sa.Column("day", UTCDateTime, primary_key=True),
         sa.Column("currency", sa.String(3), primary_key=True),
         sa.Column("kind", sa.String(20), primary_key=True),
         sa.Column("service_slug", sa.String(80), primary_key=True),
@@ -163,6 +163,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("biz_stripe_objects", "biz_stripe_events", "biz_mrr_changes",
-                  "biz_subscriptions", "biz_ledger_hourly", "biz_ledger", "biz_orders",
+                  "biz_subscriptions", "biz_ledger_daily", "biz_ledger", "biz_orders",
                   "biz_lead_spend", "biz_leads", "biz_customers"):
         op.drop_table(table)
