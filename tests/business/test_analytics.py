@@ -248,3 +248,23 @@ def test_trial_conversion(store: Store) -> None:
          sub("t2", "cus_t2", "usd", 5000, status="canceled") | {"trial_end": end_of_trial}, "2026-03-10")
     assert trial_conversion(store, *MARCH) == {"usd": {"trials_ended": 3, "converted": 1,
                                                        "rate": 0.333333}}
+
+
+def test_margins_by_order_customer_service_and_month(dataset: Store) -> None:
+    from iza.business._margins import margins
+
+    utc = ZoneInfo("UTC")
+    by_order = margins(dataset, *MARCH, "order", utc)
+    assert len(by_order) == 2                                  # the two checkouts have orders
+    top = by_order[0]                                          # EUR order 45900 (no costs)
+    assert (top["currency"], top["margin"]) == ("eur", 45900)
+    usd = by_order[1]                                          # 49900 − 10000 − 5000 − 1500 − 2500
+    assert (usd["gross"], usd["refunds"], usd["disputes"], usd["fees"], usd["llm_costs"],
+            usd["margin"]) == (49900, 10000, 5000, 1500, 2500, 30900)
+    by_cust = {(r["key"], r["currency"]): r["margin"] for r in margins(dataset, *MARCH, "customer", utc)}
+    assert by_cust[("cus_a", "usd")] == 20000 and by_cust[("cus_h", "jpy")] == 30000
+    by_service = margins(dataset, *MARCH, "service", utc)
+    assert {(r["key"], r["currency"]): r["margin"] for r in by_service}[("instant-app", "usd")] == 30900
+    months = margins(dataset, datetime(2026, 2, 1, tzinfo=UTC), MARCH[1], "month", utc)
+    assert [(r["key"], r["currency"], r["gross"]) for r in months if r["currency"] == "usd"] == [
+        ("2026-02", "usd", 9000), ("2026-03", "usd", 69900)]

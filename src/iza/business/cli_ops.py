@@ -115,6 +115,31 @@ def revenue_dashboard_cmd(state: State, as_json: bool) -> None:
         con.print("no revenue recorded yet")
 
 
+@revenue_group.command("margins")
+@click.option("--by", "by", type=click.Choice(["order", "customer", "service", "month"]),
+              default="service", show_default=True)
+@click.option("--from", "start", default=None, help="First day (default: start of month).")
+@click.option("--to", "end", default=None, help="Day after the last (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_margins_cmd(state: State, by: str, start: str | None, end: str | None,
+                        as_json: bool) -> None:
+    """Gross margin (net − Stripe fees − LLM cost) per order, customer, service or month."""
+    from iza.business._analytics import zone
+    from iza.business._margins import margins
+    from iza.business._report import parse_period
+
+    settings = state.ready_settings()
+    lo, hi = parse_period(settings, start, end)
+    rows = margins(state.store(), lo, hi, by, zone(settings.get_str("business.timezone")))
+    if as_json:
+        emit_json({"by": by, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows})
+        return
+    for r in rows:
+        state.console().print(f"{r['key']:28} {r['currency'].upper()}  net {_money(r['net'], r['currency'])}"
+                              f"  margin {_money(r['margin'], r['currency'])}")
+
+
 @revenue_group.command("cohorts")
 @click.option("--from", "start", default=None, help="First cohort month's day (default: 12 months back).")
 @click.option("--to", "end", default=None, help="Day after the last (default: now).")
