@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from iza.business._analytics import month_bounds, mrr_timeline, revenue, subscription_report
 from iza.business._models import LedgerRow, MrrChangeRow
+from iza.business._rollup import rebuild_rollup
 from iza.kernel.store import Store
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -117,6 +118,7 @@ def main() -> int:
         t0 = time.perf_counter()
         fill(store, MrrChangeRow.__table__, changes)
         fill(store, LedgerRow.__table__, ledger)
+        rebuild_rollup(store)  # bulk load bypassed insert_entry, which keeps the rollup
         load_s = round(time.perf_counter() - t0, 1)
         if store.dialect == "postgresql":
             with store.engine.begin() as conn:

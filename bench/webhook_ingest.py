@@ -125,6 +125,8 @@ def main() -> int:
     ap.add_argument("--duplicates", type=float, default=0.10)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--database-url", default=None, help="default: SQLite in a temp data home")
+    ap.add_argument("--pg", action="store_true",
+                    help="a fresh schema on PostgreSQL at 127.0.0.1:5432/test (dropped afterwards)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--log-level", default=None, help="server log level (logs in the temp home)")
     args = ap.parse_args()
@@ -135,6 +137,15 @@ def main() -> int:
     bodies += [rnd.choice(bodies) for _ in range(int(len(bodies) * args.duplicates))]
     rnd.shuffle(bodies)
 
+    schema = None
+    if args.pg:
+        import sqlalchemy as sa
+
+        schema = "iza_wh_" + str(os.getpid())
+        admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        args.database_url = f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
     home = Path(tempfile.mkdtemp(prefix="iza-bench-"))
     port = free_port()
     env = {**os.environ, "IZA_HOME": str(home), "STRIPE_WEBHOOK_SECRET": SECRET}
@@ -171,6 +182,9 @@ def main() -> int:
 
     got = ledger_totals(home, args.database_url)
     ok = got == expected
+    if schema:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     print(json.dumps({
         "store": "postgresql" if args.database_url else "sqlite", "home": str(home),
         "deliveries": len(bodies), "unique_events": len(events), "concurrency": args.concurrency,

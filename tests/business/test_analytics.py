@@ -195,3 +195,76 @@ def test_months_follow_the_business_time_zone() -> None:
     # 23:30 UTC on 31 March is already April in Tokyo; April starts at 15:00 UTC on 31 March
     assert b[0] == datetime(2026, 3, 31, 15, tzinfo=UTC)
     assert b[1] == datetime(2026, 4, 30, 15, tzinfo=UTC)
+
+
+def test_rollup_matches_the_raw_ledger_at_any_boundary(dataset: Store) -> None:
+    from iza.business._rollup import _raw, ledger_sums, rebuild_rollup
+
+    def norm(rows: Any) -> dict[tuple[str, str | None, str], int]:
+        out: dict[tuple[str, str | None, str], int] = {}
+        for c, s, k, v in rows:
+            out[(c, s, k)] = out.get((c, s, k), 0) + v
+        return {k: v for k, v in out.items() if v}
+
+    cases = [(datetime(2026, 3, 7, 10, 30, tzinfo=UTC), datetime(2026, 3, 12, 0, 15, tzinfo=UTC)),
+             (datetime(2026, 3, 7, 0, 0, 1, tzinfo=UTC), datetime(2026, 3, 7, 23, 59, tzinfo=UTC)),
+             (datetime(2026, 3, 4, 15, tzinfo=UTC), datetime(2026, 3, 9, 15, tzinfo=UTC)),
+             (datetime(2026, 2, 28, 18, 30, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)),
+             (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))]
+    for lo, hi in cases:
+        with dataset.read() as s:
+            assert norm(ledger_sums(s, lo, hi)) == norm(_raw(s, lo, hi)), (lo, hi)
+    with dataset.read() as s:
+        before = norm(ledger_sums(s, *cases[-1]))
+    assert rebuild_rollup(dataset) > 0
+    with dataset.read() as s:
+        assert norm(ledger_sums(s, *cases[-1])) == before
+
+
+def test_cohort_retention(dataset: Store) -> None:
+    from iza.business._cohorts import cohort_retention
+
+    c = cohort_retention(dataset, datetime(2026, 1, 1, tzinfo=UTC), MARCH[1], ZoneInfo("UTC"))
+    assert c["usd"] == [
+        {"cohort": "2026-01", "size": 2, "retention": [1.0, 0.5, 1.0]},  # A, D (D away in Feb)
+        {"cohort": "2026-02", "size": 2, "retention": [1.0, 0.5]},       # B, E (B churned)
+        {"cohort": "2026-03", "size": 1, "retention": [1.0]},            # C
+    ]
+    assert c["eur"] == [{"cohort": "2026-02", "size": 1, "retention": [1.0, 1.0]}]
+    assert c["jpy"] == [{"cohort": "2026-03", "size": 1, "retention": [1.0]}]
+
+
+def test_trial_conversion(store: Store) -> None:
+    from iza.business._cohorts import trial_conversion
+
+    end_of_trial = int(datetime(2026, 3, 10, tzinfo=UTC).timestamp())
+    for sid in ("t1", "t2", "t3"):
+        send(store, "customer.subscription.created",
+             sub(sid, f"cus_{sid}", "usd", 5000, status="trialing") | {"trial_end": end_of_trial},
+             "2026-03-01")
+    send(store, "customer.subscription.updated",
+         sub("t1", "cus_t1", "usd", 5000) | {"trial_end": end_of_trial}, "2026-03-10")
+    send(store, "customer.subscription.deleted",
+         sub("t2", "cus_t2", "usd", 5000, status="canceled") | {"trial_end": end_of_trial}, "2026-03-10")
+    assert trial_conversion(store, *MARCH) == {"usd": {"trials_ended": 3, "converted": 1,
+                                                       "rate": 0.333333}}
+
+
+def test_margins_by_order_customer_service_and_month(dataset: Store) -> None:
+    from iza.business._margins import margins
+
+    utc = ZoneInfo("UTC")
+    by_order = margins(dataset, *MARCH, "order", utc)
+    assert len(by_order) == 2                                  # the two checkouts have orders
+    top = by_order[0]                                          # EUR order 45900 (no costs)
+    assert (top["currency"], top["margin"]) == ("eur", 45900)
+    usd = by_order[1]                                          # 49900 − 10000 − 5000 − 1500 − 2500
+    assert (usd["gross"], usd["refunds"], usd["disputes"], usd["fees"], usd["llm_costs"],
+            usd["margin"]) == (49900, 10000, 5000, 1500, 2500, 30900)
+    by_cust = {(r["key"], r["currency"]): r["margin"] for r in margins(dataset, *MARCH, "customer", utc)}
+    assert by_cust[("cus_a", "usd")] == 20000 and by_cust[("cus_h", "jpy")] == 30000
+    by_service = margins(dataset, *MARCH, "service", utc)
+    assert {(r["key"], r["currency"]): r["margin"] for r in by_service}[("instant-app", "usd")] == 30900
+    months = margins(dataset, datetime(2026, 2, 1, tzinfo=UTC), MARCH[1], "month", utc)
+    assert [(r["key"], r["currency"], r["gross"]) for r in months if r["currency"] == "usd"] == [
+        ("2026-02", "usd", 9000), ("2026-03", "usd", 69900)]

@@ -44,7 +44,7 @@ def test_health_counts_and_doctor(capsys: Any, monkeypatch: Any) -> None:
     data = json.loads(out)
     comps = data["components"] if isinstance(data, dict) else data
     biz = next(c for c in comps if c["name"] == "business")
-    assert biz["status"] == "ok" and biz["metrics"]["services"] >= 5
+    assert biz["status"] == "ok" and biz["metrics"]["counts"]["services"] >= 5
     code, out, _ = run_iza(["doctor", "--json"], capsys)
     text = out
     assert "stripe.webhook_secret" in text and "whsec_" in text

@@ -195,3 +195,28 @@ def test_secret_and_signature_never_logged(hook: Hook, caplog: Any) -> None:
     hook.post_raw(body + b" ", header)
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     assert SECRET not in text and header.split("v1=")[1] not in text
+
+
+def test_concurrent_duplicates_in_separate_transactions(store: Any) -> None:
+    """Not batched: separate transactions race on the event id (the multi-process case)."""
+    import threading
+
+    from iza.business import process_event
+
+    ev = fixture_events()[3]
+    results: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(process_event(store, ev).outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["applied"] + ["duplicate"] * 5
+    with store.read() as s:
+        rows = s.execute(sa.select(LedgerRow.amount_minor)).all()
+    assert [r[0] for r in rows] == [1000]

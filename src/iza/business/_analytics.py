@@ -20,10 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from iza.business._costs import cost_sources
-from iza.business._models import LedgerRow
+from iza.business._rollup import ledger_sums
 from iza.errors import ConfigError
 from iza.kernel.store import Store
 
@@ -239,14 +237,10 @@ def revenue(store: Store, start: datetime, end: datetime) -> dict[str, Any]:
     Refunds, disputes, fees and costs are reported as positive amounts;
     ``net = gross − refunds − disputes`` and ``margin = net − fees − llm_costs``.
     """
-    stmt = (sa.select(LedgerRow.currency, LedgerRow.service_slug, LedgerRow.kind,
-                      sa.func.sum(LedgerRow.amount_minor))
-            .where(LedgerRow.occurred_at >= start, LedgerRow.occurred_at < end)
-            .group_by(LedgerRow.currency, LedgerRow.service_slug, LedgerRow.kind))
     totals: dict[str, dict[str, int]] = {}
     by_service: dict[str, dict[str, dict[str, int]]] = {}
     with store.read() as session:
-        rows = [(c, s, k, int(v)) for c, s, k, v in session.execute(stmt)]
+        rows = ledger_sums(session, start, end)
     extra = [(line.currency, line.service_slug, "llm_cost", -abs(line.amount_minor))
              for src in cost_sources().values() for line in src(start, end)]
     for cur, service, kind, amount in rows + extra:

@@ -53,8 +53,8 @@ def _insert(session: Session, table: Any, values: dict[str, Any], index: list[st
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=index)
-    result = session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING tells inserted from skipped on every driver (psycopg reports rowcount -1 here).
+    return session.execute(stmt.returning(table.c[index[0]])).first() is not None
 
 
 def insert_entry(session: Session, *, kind: str, amount_minor: int, currency: str,
@@ -65,7 +65,12 @@ def insert_entry(session: Session, *, kind: str, amount_minor: int, currency: st
     values = {"kind": kind, "amount_minor": int(amount_minor),
               "currency": normalise_currency(currency), "occurred_at": occurred_at,
               "source": source, "source_key": source_key[:200], **refs}
-    return _insert(session, LedgerRow.__table__, values, ["source_key"])
+    if not _insert(session, LedgerRow.__table__, values, ["source_key"]):
+        return False
+    from iza.business._rollup import add_to_rollup
+
+    add_to_rollup(session, values)
+    return True
 
 
 def charge_refund_total(session: Session, charge_ref: str) -> int:

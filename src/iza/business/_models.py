@@ -19,6 +19,7 @@ __all__ = [
     "CustomerRow",
     "LeadRow",
     "LeadSpendRow",
+    "LedgerDayRow",
     "LedgerRow",
     "MrrChangeRow",
     "OrderRow",
@@ -119,6 +120,20 @@ class LedgerRow(Base):
     source: Mapped[str] = mapped_column(sa.String(20))
     source_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     description: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+
+
+class LedgerDayRow(Base):
+    """Ledger sums per UTC day, currency, kind and service, kept in the transaction that
+    inserts the ledger row; revenue over long ranges reads these instead of every entry."""
+
+    __tablename__ = "biz_ledger_daily"
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    service_slug: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    entries: Mapped[int] = mapped_column(sa.Integer)
 
 
 class SubscriptionRow(Base):

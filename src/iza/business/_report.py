@@ -43,6 +43,8 @@ def parse_period(settings: Settings, start: str | None, end: str | None,
 
 
 def revenue_report(settings: Settings, store: Store, start: datetime, end: datetime) -> dict[str, Any]:
+    from iza.business._cohorts import trial_conversion
+
     subs = subscription_report(store, start, end)
     money = revenue(store, start, end)
     sources = sorted(cost_sources())
@@ -52,6 +54,7 @@ def revenue_report(settings: Settings, store: Store, start: datetime, end: datet
         "units": "integer minor units per currency; currencies are never summed together",
         **subs,
         **money,
+        "trial_conversion": trial_conversion(store, start, end),
         "llm_costs_source": ("ledger llm_cost rows + " + ", ".join(sources)) if sources else
         "ledger llm_cost rows only (no run journal connected)",
     }

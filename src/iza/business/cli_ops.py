@@ -115,6 +115,84 @@ def revenue_dashboard_cmd(state: State, as_json: bool) -> None:
         con.print("no revenue recorded yet")
 
 
+@revenue_group.command("margins")
+@click.option("--by", "by", type=click.Choice(["order", "customer", "service", "month"]),
+              default="service", show_default=True)
+@click.option("--from", "start", default=None, help="First day (default: start of month).")
+@click.option("--to", "end", default=None, help="Day after the last (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_margins_cmd(state: State, by: str, start: str | None, end: str | None,
+                        as_json: bool) -> None:
+    """Gross margin (net − Stripe fees − LLM cost) per order, customer, service or month."""
+    from iza.business._analytics import zone
+    from iza.business._margins import margins
+    from iza.business._report import parse_period
+
+    settings = state.ready_settings()
+    lo, hi = parse_period(settings, start, end)
+    rows = margins(state.store(), lo, hi, by, zone(settings.get_str("business.timezone")))
+    if as_json:
+        emit_json({"by": by, "from": lo.isoformat(), "to": hi.isoformat(), "rows": rows})
+        return
+    for r in rows:
+        state.console().print(f"{r['key']:28} {r['currency'].upper()}  net {_money(r['net'], r['currency'])}"
+                              f"  margin {_money(r['margin'], r['currency'])}")
+
+
+@revenue_group.command("cohorts")
+@click.option("--from", "start", default=None, help="First cohort month's day (default: 12 months back).")
+@click.option("--to", "end", default=None, help="Day after the last (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_cohorts_cmd(state: State, start: str | None, end: str | None, as_json: bool) -> None:
+    """Logo retention by monthly cohort (month of first MRR), per currency."""
+    from iza.business._analytics import zone
+    from iza.business._cohorts import cohort_retention
+    from iza.business._report import parse_period
+
+    settings = state.ready_settings()
+    lo, hi = parse_period(settings, start, end, default_months=11)
+    data = cohort_retention(state.store(), lo, hi, zone(settings.get_str("business.timezone")))
+    if as_json:
+        emit_json({"cohorts": data})
+        return
+    for cur, rows in data.items():
+        state.console().print(f"[bold]{cur.upper()}[/]")
+        for r in rows:
+            cells = " ".join(f"{v * 100:5.1f}" for v in r["retention"])
+            state.console().print(f"  {r['cohort']} n={r['size']:<5} {cells}")
+
+
+@revenue_group.command("insights")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def revenue_insights_cmd(state: State, as_json: bool) -> None:
+    """Payment intelligence: dunning, churn risk, revenue anomalies, MRR forecast — each explained."""
+    from iza.business._insights import insights
+
+    data = insights(state.ready_settings(), state.store())
+    if as_json:
+        emit_json(data)
+        return
+    con = state.console()
+    con.print(f"[bold]Dunning[/] ({len(data['dunning'])})")
+    for d in data["dunning"]:
+        con.print(f"  {d['subscription']} {d['customer']}: {d['why']}")
+    con.print(f"[bold]Churn risk[/] ({len(data['churn_risk'])})")
+    for d in data["churn_risk"][:20]:
+        con.print(f"  {d['score']:>3} {d['subscription']} {d['customer']}: {d['why']}")
+    con.print(f"[bold]Revenue anomalies[/] ({len(data['anomalies'])})")
+    for d in data["anomalies"]:
+        con.print(f"  {d['date']} {d['currency'].upper()}: {d['why']}")
+    con.print(f"[bold]Forecast[/] ({data['forecast']['method']})")
+    for cur, f in data["forecast"]["currencies"].items():
+        pts = ", ".join(f"+{p['months_ahead']}m {_money(p['mrr_minor'], cur)} "
+                        f"[{_money(p['low_minor'], cur)} … {_money(p['high_minor'], cur)}]"
+                        for p in f["points"])
+        con.print(f"  {cur.upper()}: {pts}")
+
+
 def _csv_cmd(kind: str, direction: str) -> Any:
     @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -32,8 +32,9 @@ def _health(settings: Settings) -> Health:
         events = s.scalar(sa.select(sa.func.count()).select_from(StripeEventRow)) or 0
     stripe = "Stripe webhook secret set" if settings.secret("STRIPE_WEBHOOK_SECRET") else \
         "Stripe webhook not configured"
-    return Health.ok(f"{len(catalog.services)} services; {stripe}", services=len(catalog.services),
-                     ledger_entries=ledger, open_orders=open_orders, stripe_events=events)
+    return Health.ok(f"{len(catalog.services)} services; {stripe}", counts={
+        "services": len(catalog.services), "ledger entries": ledger, "open orders": open_orders,
+        "stripe events": events})
 
 
 def _doctor(settings: Settings) -> list[Check]:

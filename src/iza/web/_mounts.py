@@ -11,6 +11,8 @@ ROUTERS: tuple[str, ...] = (
     "iza.business.routes:router",
     "iza.agents.routes:router",
     "iza.llm.routes:router",
+    "iza.business.pages:router",
+    "iza.business.pages:api",
 )
 
 #: (label, path) shown in the navigation, in order.
@@ -18,4 +20,6 @@ NAV: tuple[tuple[str, str], ...] = (
     ("Command Center", "/"),
     ("Agents", "/agents"),
     ("LLM", "/llm"),
+    ("Revenue", "/revenue"),
+    ("Services", "/catalog"),
 )

@@ -102,6 +102,15 @@ def upgrade() -> None:
     for col in ("service_slug", "order_id", "charge_ref", "customer_ref"):
         op.create_index(f"ix_biz_ledger_{col}", "biz_ledger", [col])
     op.create_table(
+        "biz_ledger_daily",
+        sa.Column("day", UTCDateTime, primary_key=True),
+        sa.Column("currency", sa.String(3), primary_key=True),
+        sa.Column("kind", sa.String(20), primary_key=True),
+        sa.Column("service_slug", sa.String(80), primary_key=True),
+        sa.Column("amount_minor", sa.BigInteger, nullable=False),
+        sa.Column("entries", sa.Integer, nullable=False),
+    )
+    op.create_table(
         "biz_subscriptions",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("customer_ref", sa.String(64), nullable=False),
@@ -154,6 +163,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("biz_stripe_objects", "biz_stripe_events", "biz_mrr_changes",
-                  "biz_subscriptions", "biz_ledger", "biz_orders", "biz_lead_spend", "biz_leads",
-                  "biz_customers"):
+                  "biz_subscriptions", "biz_ledger_daily", "biz_ledger", "biz_orders",
+                  "biz_lead_spend", "biz_leads", "biz_customers"):
         op.drop_table(table)
