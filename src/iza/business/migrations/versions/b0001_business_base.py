@@ -142,7 +142,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_biz_mrr_changes_subscription_id", "biz_mrr_changes", ["subscription_id"])
     op.create_index("ix_biz_mrr_changes_cust", "biz_mrr_changes", ["customer_ref", "at"])
-    op.create_index("ix_biz_mrr_changes_at", "biz_mrr_changes", ["at"])
+    op.create_index("ix_biz_mrr_changes_at_id", "biz_mrr_changes", ["at", "id"])
     op.create_table(
         "biz_stripe_events",
         sa.Column("event_id", sa.String(100), primary_key=True),
