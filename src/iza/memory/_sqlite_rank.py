@@ -1,0 +1,113 @@
+"""Candidate retrieval for the SQLite backend: FTS5 BM25 + exact vector scores → fused top k.
+
+Kept apart from the adapter so the IO (two queries) and the arithmetic (``_search.fuse``) can be
+read in one place. Filters are applied as a mask before the top-k cut, so ``k`` results are
+returned whenever ``k`` records pass the filters and relate to the query at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import TYPE_CHECKING, Any
+
+from iza.memory._records import SearchQuery
+from iza.memory._search import FusionWeights, fts_match, fuse, query_terms
+from iza.memory._vectors import NamespaceIndex
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["rank"]
+
+#: How many BM25 matches are scored per query; beyond this depth a match cannot reach the top k.
+_BM25_DEPTH = 1000
+
+
+def _filter_mask(
+    conn: sqlite3.Connection, index: NamespaceIndex, q: SearchQuery
+) -> npt.NDArray[np.bool_] | None:
+    import numpy as np
+
+    clauses: list[str] = []
+    args: list[Any] = []
+    if q.kinds:
+        clauses.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
+        args += list(q.kinds)
+    if q.subject:
+        clauses.append("subject = ?")
+        args.append(q.subject)
+    for key, value in q.metadata.items():
+        clauses.append("json_extract(metadata, ?) = ?")
+        args += ["$." + '"' + key.replace('"', "") + '"', value]
+    if q.since is not None:
+        clauses.append("COALESCE(event_time, created_at) >= ?")
+        args.append(q.since)
+    if q.until is not None:
+        clauses.append("COALESCE(event_time, created_at) <= ?")
+        args.append(q.until)
+    if not clauses:
+        return None
+    sql = "SELECT seq FROM records WHERE namespace = ? AND " + " AND ".join(clauses) + " ORDER BY seq"
+    seqs = np.fromiter((r[0] for r in conn.execute(sql, (q.namespace, *args))), dtype=np.int64)
+    mask = np.zeros(len(index.seqs), dtype=bool)
+    if seqs.size:
+        mask[index.positions(seqs)] = True
+    return mask
+
+
+def rank(
+    conn: sqlite3.Connection,
+    index: NamespaceIndex,
+    q: SearchQuery,
+    qvec: npt.NDArray[np.float32] | None,
+    w: FusionWeights,
+    ns_token: str,
+) -> list[tuple[int, float, dict[str, float]]]:
+    """``(seq, score, parts)`` best first, at most ``q.k``."""
+    import numpy as np
+
+    n = len(index.seqs)
+    if n == 0 or q.k <= 0:
+        return []
+    bm25 = np.zeros(n, dtype=np.float32)
+    terms = query_terms(q.text)
+    if terms:
+        match = f'ns:"{ns_token}" AND ({fts_match(terms)})'
+        rows = conn.execute(
+            "SELECT rowid, -bm25(records_fts, 1.0, ?, 0.0) FROM records_fts WHERE records_fts MATCH ?"
+            " ORDER BY rank LIMIT ?",
+            (w.context, match, _BM25_DEPTH),
+        ).fetchall()
+        if rows:
+            seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            scores = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
+            order = np.argsort(seqs)
+            pos = index.positions(seqs[order])
+            ok = (pos < n) & (index.seqs[np.minimum(pos, n - 1)] == seqs[order])
+            bm25[pos[ok]] = scores[order][ok]
+    dense = None
+    if qvec is not None and index.vectors is not None:
+        dense = index.vectors @ qvec
+    now = time.time()
+    score, parts = fuse(bm25, dense, index.same_prev, index.times, index.importance, now, w)
+    relevant = parts["bm25"] > 0
+    if "dense" in parts:
+        relevant |= parts["dense"] > 0
+    if "neighbour" in parts:
+        relevant |= parts["neighbour"] > 0
+    relevant &= index.expires > now
+    mask = _filter_mask(conn, index, q)
+    if mask is not None:
+        relevant &= mask
+    candidates = np.flatnonzero(relevant)
+    if candidates.size == 0:
+        return []
+    k = min(q.k, candidates.size)
+    top = candidates[np.argpartition(-score[candidates], k - 1)[:k]]
+    top = top[np.argsort(-score[top], kind="stable")]
+    return [
+        (int(index.seqs[i]), float(score[i]), {name: float(arr[i]) for name, arr in parts.items()})
+        for i in top
+    ]

@@ -1,0 +1,87 @@
+"""Per-namespace arrays for ranking: order, thread links, priors and (optionally) vectors.
+
+Exact NumPy search was chosen over sqlite-vec by measurement (``bench/vector_index.py``): both
+are brute force at this scale, NumPy's matrix product over a cached float32 matrix was faster
+per query, and it needs no loadable SQLite extension (which some Python builds disable).
+The cache is rebuilt when SQLite's ``data_version`` or this process's write counter changes,
+so a long-lived server sees other processes' writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["NamespaceIndex", "load_index", "thread_key"]
+
+#: Metadata keys that name a thread of consecutive records (a chat session, a mail thread).
+_THREAD_KEYS = ("thread", "session", "conversation")
+
+
+def thread_key(metadata_json: str) -> str:
+    """The thread a record belongs to, from its metadata (empty: no thread). Only records that
+    declare a thread are neighbours: unrelated notes added together are not a conversation."""
+    if not metadata_json or metadata_json == "{}":
+        return ""
+    meta = json.loads(metadata_json)
+    if not any(k in meta for k in _THREAD_KEYS):
+        return ""
+    return "|".join(str(meta.get(k, "")) for k in _THREAD_KEYS)
+
+
+@dataclass
+class NamespaceIndex:
+    seqs: npt.NDArray[np.int64]
+    same_prev: npt.NDArray[np.bool_]
+    times: npt.NDArray[np.float64]
+    importance: npt.NDArray[np.float32]
+    expires: npt.NDArray[np.float64]
+    vectors: npt.NDArray[np.float32] | None
+
+    def positions(self, seqs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Row positions of ``seqs`` (which must be in this index); ``seqs`` is sorted."""
+        import numpy as np
+
+        out: npt.NDArray[np.int64] = np.searchsorted(self.seqs, seqs)
+        return out
+
+
+def load_index(conn: sqlite3.Connection, namespace: str, with_vectors: bool) -> NamespaceIndex:
+    import numpy as np
+
+    rows = conn.execute(
+        "SELECT seq, metadata, COALESCE(event_time, created_at), importance, COALESCE(expires_at, 1e300)"
+        " FROM records WHERE namespace = ? ORDER BY seq",
+        (namespace,),
+    ).fetchall()
+    n = len(rows)
+    seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    keys = [thread_key(r[1]) for r in rows]
+    same_prev = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        same_prev[i] = bool(keys[i]) and keys[i] == keys[i - 1]
+    vectors = None
+    if with_vectors and n:
+        vecs = conn.execute(
+            "SELECT seq, vec FROM vectors WHERE namespace = ? ORDER BY seq", (namespace,)
+        ).fetchall()
+        if vecs:
+            dim = len(vecs[0][1]) // 4
+            vectors = np.zeros((n, dim), dtype=np.float32)
+            where = np.searchsorted(seqs, np.fromiter((v[0] for v in vecs), dtype=np.int64, count=len(vecs)))
+            for row, (_seq, blob) in zip(where, vecs, strict=True):
+                vectors[row] = np.frombuffer(blob, dtype=np.float32)
+    return NamespaceIndex(
+        seqs=seqs,
+        same_prev=same_prev,
+        times=np.fromiter((r[2] for r in rows), dtype=np.float64, count=n),
+        importance=np.fromiter((r[3] for r in rows), dtype=np.float32, count=n),
+        expires=np.fromiter((r[4] for r in rows), dtype=np.float64, count=n),
+        vectors=vectors,
+    )

