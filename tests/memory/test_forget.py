@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from iza.memory import MemoryRecord, SearchQuery, SQLiteMemoryStore
+from iza.memory._sqlite_write import fts_table
 
 SECRET = "Quetzalcoatlus"  # a word nothing else in the namespace uses
 
@@ -41,10 +42,12 @@ def test_forget_subject_leaves_no_trace(minilm, db_path):
     assert q("SELECT id FROM records WHERE namespace = 'club' ORDER BY id") == [("1",), ("3",)]
     assert q("SELECT COUNT(*) FROM vectors WHERE namespace = 'club'") == [(2,)]
     assert q("SELECT COUNT(*) FROM history WHERE namespace = 'club'") == [(0,)]
-    assert q(f"SELECT rowid FROM records_fts WHERE records_fts MATCH '{SECRET}'") == []
+    fts = fts_table("club")
+    assert q(f"SELECT rowid FROM {fts} WHERE {fts} MATCH '{SECRET}'") == []
+    assert q(f"SELECT COUNT(*) FROM {fts}") == [(2,)]
     # neighbours' context no longer quotes the forgotten turns
-    assert q("SELECT COUNT(*) FROM records_fts WHERE context LIKE '%codename is%'") == [(0,)]
-    conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, records_fts, 'row')")
+    assert q(f"SELECT COUNT(*) FROM {fts} WHERE context LIKE '%codename is%'") == [(0,)]
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {fts}, 'row')")
     assert q("SELECT term FROM temp.vocab WHERE term LIKE 'quetzal%'") == []
     assert q("SELECT COUNT(*) FROM temp.vocab WHERE term = 'boat'") == [(1,)]
     conn.close()
@@ -64,7 +67,8 @@ def test_forget_namespace_removes_everything_of_it(db_path):
     for table in ("records", "vectors", "history"):
         assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE namespace = 'club'").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM namespaces WHERE name = 'club'").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM records_fts").fetchone()[0] == 1
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert fts_table("club") not in names and fts_table("other") in names
     conn.close()
     store.close()
     assert SECRET.encode() not in _all_bytes(db_path)

@@ -10,6 +10,7 @@ import pytest
 from iza.errors import InputError, StoreError
 from iza.memory import EmbeddingMismatch, MemoryRecord, RecordNotFound, SearchQuery, SQLiteMemoryStore
 from iza.memory._schema import SCHEMA_VERSION
+from iza.memory._sqlite_write import fts_table
 
 
 def rec(ns: str, rid: str, text: str, **kw) -> MemoryRecord:
@@ -60,10 +61,9 @@ def test_delete_removes_row_fts_vector_and_history(mem, db_path):
     mem.update("a", "1", text="zanzibar trip")
     mem.delete("a", "1")
     conn = sqlite3.connect(db_path)
+    fts = fts_table("a")
     assert conn.execute("SELECT COUNT(*) FROM records WHERE id = '1'").fetchone()[0] == 0
-    assert (
-        conn.execute("SELECT COUNT(*) FROM records_fts WHERE records_fts MATCH 'zanzibar'").fetchone()[0] == 0
-    )
+    assert conn.execute(f"SELECT COUNT(*) FROM {fts} WHERE {fts} MATCH 'zanzibar'").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0] == 1
     assert conn.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 0
     assert mem.search(SearchQuery("a", "zanzibar")) == []

@@ -9,10 +9,10 @@ database that agents, workflows and the ledger share. ``user_version`` is the SQ
 version counter: one integer read at open, no extra table, and each step below runs in one
 transaction, so a half-migrated file cannot exist.
 
-Layout: ``records`` (one row per memory; ``seq`` is the shared rowid), ``records_fts`` (FTS5,
-rowid = seq; ``context`` holds the neighbouring records' text of the same thread, ``ns`` one
-opaque token per namespace so a MATCH never leaves its namespace), ``vectors`` (float32 blobs,
-rowid = seq), ``history`` (prior versions),
+Layout: ``records`` (one row per memory; ``seq`` is the shared rowid), one FTS5 table per
+namespace (``fts_<hash>``, rowid = seq, created on first write; ``context`` holds the neighbouring
+records' text of the same thread), ``vectors`` (float32 blobs, rowid = seq), ``history`` (prior
+versions),
 ``namespaces`` (embedding model and dimension per namespace, so vectors never mix).
 """
 
@@ -38,7 +38,6 @@ _STEPS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX records_ns_created ON records (namespace, created_at)",
         "CREATE INDEX records_ns_subject ON records (namespace, subject)",
         "CREATE INDEX records_ns_kind ON records (namespace, kind)",
-        "CREATE VIRTUAL TABLE records_fts USING fts5 (text, context, ns, tokenize = 'porter unicode61')",
         "CREATE TABLE vectors (seq INTEGER PRIMARY KEY, namespace TEXT NOT NULL, vec BLOB NOT NULL)",
         "CREATE INDEX vectors_ns ON vectors (namespace)",
         """CREATE TABLE history (

@@ -27,8 +27,9 @@ from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights
 from iza.memory._sqlite_rank import rank
 from iza.memory._sqlite_write import (
     batch_contexts,
+    ensure_fts,
     existing,
-    ns_token,
+    fts_table,
     refresh_context,
     remove,
     replace,
@@ -163,7 +164,9 @@ class SQLiteMemoryStore(MemoryStore):
                     )
             known = existing(conn, records)
             seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
-            fresh_rows, fts_rows, vec_rows = [], [], []
+            fresh_rows: list[tuple[Any, ...]] = []
+            vec_rows: list[tuple[int, str, bytes]] = []
+            fts_rows: dict[str, list[tuple[int, str, str]]] = {}
             first_seq: dict[str, int] = {}
             for i, rec in enumerate(records):
                 key = (rec.namespace, rec.id)
@@ -190,13 +193,13 @@ class SQLiteMemoryStore(MemoryStore):
                         rec.updated_at or rec.created_at,
                     )
                 )
-                fts_rows.append((seq, rec.text, contexts[i], ns_token(rec.namespace)))
+                fts_rows.setdefault(rec.namespace, []).append((seq, rec.text, contexts[i]))
                 if vectors:
                     vec_rows.append((seq, rec.namespace, vectors[i]))
             conn.executemany(f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * 13)})", fresh_rows)
-            conn.executemany(
-                "INSERT INTO records_fts (rowid, text, context, ns) VALUES (?, ?, ?, ?)", fts_rows
-            )
+            for ns, rows in fts_rows.items():
+                table = ensure_fts(conn, ns)
+                conn.executemany(f"INSERT INTO {table} (rowid, text, context) VALUES (?, ?, ?)", rows)
             conn.executemany("INSERT INTO vectors (seq, namespace, vec) VALUES (?, ?, ?)", vec_rows)
             for ns, first in first_seq.items():
                 prev = conn.execute(
@@ -257,15 +260,20 @@ class SQLiteMemoryStore(MemoryStore):
             if subject is None:
                 conn.execute("DELETE FROM history WHERE namespace = ?", (namespace,))
                 conn.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
-        self._scrub()
+                conn.execute(f"DROP TABLE IF EXISTS {fts_table(namespace)}")
+        self._scrub(namespace)
         logger.info("forgot %d memories in one namespace (subject given: %s)", len(seqs), subject is not None)
         return len(seqs)
 
-    def _scrub(self) -> None:
-        """Merge the FTS index (drops deleted postings) and truncate the WAL, so no copy remains."""
+    def _scrub(self, namespace: str) -> None:
+        """Merge the namespace's FTS index (drops deleted postings) and truncate the WAL, so no
+        copy remains. (``delete`` skips this: a merge rewrites the whole index, too costly per
+        record; a deleted record's postings go at the next automatic merge.)"""
+        table = fts_table(namespace)
         with self._lock:
             try:
-                self._conn.execute("INSERT INTO records_fts (records_fts) VALUES ('optimize')")
+                if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+                    self._conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
                 raise StoreError(
@@ -390,7 +398,7 @@ class SQLiteMemoryStore(MemoryStore):
             for i, q in enumerate(queries):
                 index = self._index(q.namespace)
                 qv = qvecs[i] if qvecs is not None else None
-                scored = rank(self._conn, index, q, qv, self.weights, ns_token(q.namespace))
+                scored = rank(self._conn, index, q, qv, self.weights, fts_table(q.namespace))
                 records = self.get_many([s for s, _, _ in scored])
                 results.append(
                     [SearchHit(records[s], score, parts) for s, score, parts in scored if s in records]

@@ -63,7 +63,7 @@ def rank(
     q: SearchQuery,
     qvec: npt.NDArray[np.float32] | None,
     w: FusionWeights,
-    ns_token: str,
+    table: str,
 ) -> list[tuple[int, float, dict[str, float]]]:
     """``(seq, score, parts)`` best first, at most ``q.k``."""
     import numpy as np
@@ -74,11 +74,9 @@ def rank(
     bm25 = np.zeros(n, dtype=np.float32)
     terms = query_terms(q.text)
     if terms:
-        match = f'ns:"{ns_token}" AND ({fts_match(terms)})'
         rows = conn.execute(
-            "SELECT rowid, -bm25(records_fts, 1.0, ?, 0.0) FROM records_fts WHERE records_fts MATCH ?"
-            " ORDER BY rank LIMIT ?",
-            (w.context, match, _BM25_DEPTH),
+            f"SELECT rowid, -bm25({table}, 1.0, ?) FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+            (w.context, fts_match(terms), _BM25_DEPTH),
         ).fetchall()
         if rows:
             seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

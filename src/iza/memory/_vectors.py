@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,12 +25,12 @@ __all__ = ["NamespaceIndex", "load_index", "thread_key"]
 _THREAD_KEYS = ("thread", "session", "conversation")
 
 
-def thread_key(metadata_json: str) -> str:
+def thread_key(metadata_json: str | Mapping[str, Any]) -> str:
     """The thread a record belongs to, from its metadata (empty: no thread). Only records that
     declare a thread are neighbours: unrelated notes added together are not a conversation."""
     if not metadata_json or metadata_json == "{}":
         return ""
-    meta = json.loads(metadata_json)
+    meta = json.loads(metadata_json) if isinstance(metadata_json, str) else metadata_json
     if not any(k in meta for k in _THREAD_KEYS):
         return ""
     return "|".join(str(meta.get(k, "")) for k in _THREAD_KEYS)
