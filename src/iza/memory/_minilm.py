@@ -13,6 +13,7 @@ truncation at 256 word pieces) is pinned by ``tests/memory/test_embeddings.py`` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["MODEL_NAME", "MiniLM", "model_dir"]
+__all__ = ["MODEL_NAME", "MiniLM", "model_dir", "one_blas_thread"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,26 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 _MAX_TOKENS = 256
 _LN_EPS = 1e-12
 _DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}
+
+
+_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread() -> Any:
+    """A context manager running BLAS single-threaded (scoped, not process-wide).
+
+    The matrices here are small (a few dozen tokens × 384; one query vector against a
+    namespace). Measured on a shared 2-core host, OpenBLAS's thread hand-off made one query
+    embedding 10x slower (328 ms vs 34 ms at load 10), batches 5x slower, and a 100k-vector
+    scan 2x slower (bench/vector_index.py with OPENBLAS_NUM_THREADS=1).
+    """
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        except ImportError:  # without it BLAS keeps its default threads: slower, still correct
+            return contextlib.nullcontext()
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def model_dir() -> Path:
@@ -106,7 +127,6 @@ class MiniLM:
             raise MissingDependency(exc.name or "numpy", "embeddings", purpose="local embeddings") from exc
         folder = path or model_dir()
         self.batch_size = batch_size
-        self._threads: Any = None
         self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tok.enable_truncation(max_length=_MAX_TOKENS)
         self._tok.no_padding()
@@ -137,14 +157,7 @@ class MiniLM:
         return out
 
     def _one_blas_thread(self) -> Any:
-        """Run BLAS single-threaded while encoding. These matrices are small (a few dozen tokens
-        × 384); measured on a shared 2-core host, OpenBLAS's thread hand-off made one query 10x
-        slower (328 ms vs 34 ms at load 10) and batches 5x slower. Scoped, not process-wide."""
-        if self._threads is None:
-            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
-
-            self._threads = ThreadpoolController()
-        return self._threads.limit(limits=1, user_api="blas")
+        return one_blas_thread()
 
     def _encode_into(self, texts: list[str], out: npt.NDArray[np.float32]) -> None:
         import numpy as np

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -394,7 +394,7 @@ class SQLiteMemoryStore(MemoryStore):
                 self._check_model(self._conn, ns)
             qvecs = self.embedder.encode([q.text for q in queries])
         results: builtins.list[builtins.list[SearchHit]] = []
-        with self._lock:
+        with self._lock, self._blas_scope():
             for i, q in enumerate(queries):
                 index = self._index(q.namespace)
                 qv = qvecs[i] if qvecs is not None else None
@@ -404,6 +404,15 @@ class SQLiteMemoryStore(MemoryStore):
                     [SearchHit(records[s], score, parts) for s, score, parts in scored if s in records]
                 )
         return results
+
+    def _blas_scope(self) -> AbstractContextManager[Any]:
+        """Vector scans run single-threaded BLAS (see ``_minilm.one_blas_thread``) when vectors exist."""
+        if self.embedder is None:
+            return nullcontext()
+        from iza.memory._minilm import one_blas_thread
+
+        cm: AbstractContextManager[Any] = one_blas_thread()
+        return cm
 
     def stats(self, namespace: str | None = None) -> dict[str, Any]:
         sql = (
