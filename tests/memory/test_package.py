@@ -20,6 +20,8 @@ def test_all_is_sorted_and_complete():
 
 
 def test_memory_imports_only_kernel_and_errors():
+    # cli.py / routes.py are the sanctioned seams (docs/developing.md): they import the CLI
+    # context and the web templating/auth, which themselves never import iza.memory's internals.
     allowed = ("iza.memory", "iza.kernel", "iza.errors", "iza.cli._context")
     for path in SRC.glob("*.py"):
         tree = ast.parse(path.read_text())
@@ -31,8 +33,10 @@ def test_memory_imports_only_kernel_and_errors():
                 names = [node.module]
             for name in names:
                 if name.startswith("iza"):
-                    ok = name.startswith(allowed[:3]) or (
-                        path.name in {"cli.py", "_cli_more.py"} and name.startswith(allowed[3])
+                    ok = (
+                        name.startswith(allowed[:3])
+                        or (path.name in {"cli.py", "_cli_more.py"} and name.startswith(allowed[3]))
+                        or (path.name == "routes.py" and name in {"iza.web.auth", "iza.web.templating"})
                     )
                     assert ok, f"{path.name} imports {name}"
 

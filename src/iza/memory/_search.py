@@ -1,7 +1,7 @@
 """Hybrid ranking: the pure part of search (no IO), so it can be tuned and tested on arrays.
 
 Fusion is a weighted sum of *normalised scores*, not reciprocal ranks. Measured on the LoCoMo
-development split (``bench/tune_locomo.py``), rank fusion threw away how far ahead the best BM25
+development split (``bench/locomo_inprocess.py --grid``), rank fusion threw away how far ahead the best BM25
 match was (equal-weight RRF 0.596 recall@10, below BM25 alone at 0.633), while the score sum
 reaches ~0.78 on a broad plateau of weights — every conversation improves, which is what makes
 the weights below defensible for unseen data:
