@@ -35,7 +35,7 @@ def test_memory_imports_only_kernel_and_errors():
                 if name.startswith("iza"):
                     ok = (
                         name.startswith(allowed[:3])
-                        or (path.name in {"cli.py", "_cli_more.py"} and name.startswith(allowed[3]))
+                        or (path.name in {"cli.py", "cli_more.py"} and name.startswith(allowed[3]))
                         or (path.name == "routes.py" and name in {"iza.web.auth", "iza.web.templating"})
                     )
                     assert ok, f"{path.name} imports {name}"

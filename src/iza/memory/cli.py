@@ -317,6 +317,6 @@ def stats_cmd(state: State, namespace: str | None, as_json: bool) -> None:
         click.echo(f"  {ns}: {s['records']} records, {s['embedded']} embedded ({s['embed_model'] or '-'})")
 
 
-from iza.memory._cli_more import register  # noqa: E402  (second half of the group)
+from iza.memory.cli_more import register  # noqa: E402  (second half of the group)
 
 register(memory_group)
