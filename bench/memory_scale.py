@@ -44,9 +44,17 @@ def sentence(rng: random.Random, vocab: list[str], weights: list[float], lo: int
 
 def records(rng, vocab, weights, n: int, ns: str) -> list[MemoryRecord]:
     now = time.time()
-    return [MemoryRecord(namespace=ns, id=f"r{i}", text=sentence(rng, vocab, weights, 12, 30), kind="note",
-                         metadata={"session": i // 20}, event_time=now - rng.random() * 3e7)
-            for i in range(n)]
+    return [
+        MemoryRecord(
+            namespace=ns,
+            id=f"r{i}",
+            text=sentence(rng, vocab, weights, 12, 30),
+            kind="note",
+            metadata={"session": i // 20},
+            event_time=now - rng.random() * 3e7,
+        )
+        for i in range(n)
+    ]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -62,7 +70,7 @@ def run_size(n: int, embed: int, rng: random.Random, vocab, weights) -> dict:
         other = records(rng, vocab, weights, max(1, n // 100), "other")
         t0, c0 = time.perf_counter(), time.process_time()
         for start in range(0, len(data), 10000):
-            store.add(data[start:start + 10000])
+            store.add(data[start : start + 10000])
         ingest_s, ingest_cpu = time.perf_counter() - t0, time.process_time() - c0
         store.add(other)
         del data, other
@@ -77,9 +85,16 @@ def run_size(n: int, embed: int, rng: random.Random, vocab, weights) -> dict:
             lat.append((time.perf_counter() - t0) * 1000)
         store.close()
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-        row = {"n": n, "ingest_rps": n / ingest_s, "ingest_rps_cpu": n / ingest_cpu, "first_search_ms": first_ms, "p50_ms": statistics.median(lat),
-               "p95_ms": pct(lat, 95), "db_mb": size / 2**20,
-               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        row = {
+            "n": n,
+            "ingest_rps": n / ingest_s,
+            "ingest_rps_cpu": n / ingest_cpu,
+            "first_search_ms": first_ms,
+            "p50_ms": statistics.median(lat),
+            "p95_ms": pct(lat, 95),
+            "db_mb": size / 2**20,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
     if embed:
         from iza.memory._minilm import MiniLM
 
@@ -101,13 +116,18 @@ def main() -> None:
     rng = random.Random(7)
     vocab = vocabulary(rng)
     weights = [1.0 / (i + 1) for i in range(len(vocab))]
-    print(f"{'records':>9} {'ingest rec/s':>12} {'(per CPU s)':>11} {'1st search ms':>13} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'db MB':>7} {'peak RSS MB':>11} {'embed rec/s':>11}")
+    print(
+        f"{'records':>9} {'ingest rec/s':>12} {'(per CPU s)':>11} {'1st search ms':>13} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'db MB':>7} {'peak RSS MB':>11} {'embed rec/s':>11}"
+    )
     for n in (int(x) for x in args.sizes.split(",")):
         r = run_size(n, args.embed, rng, vocab, weights)
         emb = f"{r['ingest_rps_with_embeddings']:.1f}" if "ingest_rps_with_embeddings" in r else "-"
-        print(f"{r['n']:>9} {r['ingest_rps']:>12.0f} {r['ingest_rps_cpu']:>11.0f} {r['first_search_ms']:>13.1f} {r['p50_ms']:>7.2f} "
-              f"{r['p95_ms']:>7.2f} {r['db_mb']:>7.1f} {r['peak_rss_mb']:>11.0f} {emb:>11}", flush=True)
+        print(
+            f"{r['n']:>9} {r['ingest_rps']:>12.0f} {r['ingest_rps_cpu']:>11.0f} {r['first_search_ms']:>13.1f} {r['p50_ms']:>7.2f} "
+            f"{r['p95_ms']:>7.2f} {r['db_mb']:>7.1f} {r['peak_rss_mb']:>11.0f} {emb:>11}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -50,12 +50,16 @@ def bench(n: int, dim: int = 384) -> dict:
         conn.execute(f"CREATE VIRTUAL TABLE vec USING vec0(embedding float[{dim}] distance_metric=cosine)")
         t0 = time.perf_counter()
         with conn:
-            conn.executemany("INSERT INTO vectors VALUES (?, ?)", [(i + 1, v.tobytes()) for i, v in enumerate(vecs)])
+            conn.executemany(
+                "INSERT INTO vectors VALUES (?, ?)", [(i + 1, v.tobytes()) for i, v in enumerate(vecs)]
+            )
         out["numpy_insert_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with conn:
-            conn.executemany("INSERT INTO vec (rowid, embedding) VALUES (?, ?)",
-                             [(i + 1, v.tobytes()) for i, v in enumerate(vecs)])
+            conn.executemany(
+                "INSERT INTO vec (rowid, embedding) VALUES (?, ?)",
+                [(i + 1, v.tobytes()) for i, v in enumerate(vecs)],
+            )
         out["vec0_insert_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         rows = conn.execute("SELECT seq, vec FROM vectors ORDER BY seq").fetchall()
@@ -69,12 +73,21 @@ def bench(n: int, dim: int = 384) -> dict:
             ids_np = {int(i) + 1 for i in top}
             lat_np.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
-            ids_vec = {r[0] for r in conn.execute(
-                "SELECT rowid FROM vec WHERE embedding MATCH ? AND k = 10", (q.tobytes(),))}
+            ids_vec = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT rowid FROM vec WHERE embedding MATCH ? AND k = 10", (q.tobytes(),)
+                )
+            }
             lat_vec.append((time.perf_counter() - t0) * 1000)
             agree += ids_np == ids_vec
-        out.update(numpy_p50=statistics.median(lat_np), numpy_p95=pct(lat_np, 95),
-                   vec0_p50=statistics.median(lat_vec), vec0_p95=pct(lat_vec, 95), same_top10=agree / 100)
+        out.update(
+            numpy_p50=statistics.median(lat_np),
+            numpy_p95=pct(lat_np, 95),
+            vec0_p50=statistics.median(lat_vec),
+            vec0_p95=pct(lat_vec, 95),
+            same_top10=agree / 100,
+        )
         conn.close()
     return out
 
@@ -85,13 +98,17 @@ def main() -> None:
     args = ap.parse_args()
     with open("/proc/loadavg") as fh:
         print("load average at start:", fh.read().split()[:3])
-    print(f"{'vectors':>8} {'numpy p50/p95 ms':>17} {'vec0 p50/p95 ms':>16} {'same top10':>10} "
-          f"{'numpy ins+load s':>16} {'vec0 insert s':>13}")
+    print(
+        f"{'vectors':>8} {'numpy p50/p95 ms':>17} {'vec0 p50/p95 ms':>16} {'same top10':>10} "
+        f"{'numpy ins+load s':>16} {'vec0 insert s':>13}"
+    )
     for n in (int(x) for x in args.sizes.split(",")):
         r = bench(n)
-        print(f"{n:>8} {r['numpy_p50']:>8.2f}/{r['numpy_p95']:<8.2f} {r['vec0_p50']:>7.2f}/{r['vec0_p95']:<8.2f} "
-              f"{r['same_top10']:>10.2f} {r['numpy_insert_s'] + r['numpy_load_s']:>16.2f} {r['vec0_insert_s']:>13.2f}",
-              flush=True)
+        print(
+            f"{n:>8} {r['numpy_p50']:>8.2f}/{r['numpy_p95']:<8.2f} {r['vec0_p50']:>7.2f}/{r['vec0_p95']:<8.2f} "
+            f"{r['same_top10']:>10.2f} {r['numpy_insert_s'] + r['numpy_load_s']:>16.2f} {r['vec0_insert_s']:>13.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
