@@ -48,14 +48,16 @@ def default_embedder(settings: Settings) -> Embedder | None:
 def open_store(settings: Settings, embedder: Embedder | None | str = "default") -> MemoryStore:
     """The configured backend. ``embedder="default"`` follows ``memory.embedder``."""
     backend = settings.get_str("memory.backend")
-    if backend != "sqlite":
-        raise ConfigError(
-            f"memory.backend={backend!r} is not available in this build yet",
-            fix='set memory.backend = "sqlite" in iza.toml (or unset IZA_MEMORY_BACKEND)',
-        )
-    from iza.memory._sqlite import SQLiteMemoryStore
-
     emb = default_embedder(settings) if embedder == "default" else embedder
     if isinstance(emb, str):
         raise ConfigError(f"unknown embedder {emb!r}")
+    if backend == "chroma":
+        from iza.memory._chroma import ChromaMemoryStore
+
+        return ChromaMemoryStore(settings.get_str("memory.chroma_url"), embedder=emb)
+    if backend != "sqlite":
+        raise ConfigError(f"memory.backend={backend!r} is not available in this build yet",
+                          fix="set memory.backend = \"sqlite\" (or \"chroma\") in iza.toml")
+    from iza.memory._sqlite import SQLiteMemoryStore
+
     return SQLiteMemoryStore(memory_db_path(settings), embedder=emb)
