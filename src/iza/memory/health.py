@@ -22,10 +22,11 @@ def _health(settings: Settings) -> Health:
     from iza.memory._factory import memory_db_path
     from iza.memory._sqlite import SQLiteMemoryStore
 
-    if settings.get_str("memory.backend") != "sqlite":
-        return Health.down(
-            f"memory.backend={settings.get_str('memory.backend')} is not available in this build"
-        )
+    backend = settings.get_str("memory.backend")
+    if backend == "chroma":
+        return _chroma_health(settings)
+    if backend != "sqlite":
+        return Health.down(f"memory.backend={backend} is not available in this build")
     path = memory_db_path(settings)
     try:
         store = SQLiteMemoryStore(path, embedder=None)
@@ -40,6 +41,18 @@ def _health(settings: Settings) -> Health:
     if not vectors:
         return Health.degraded(f"sqlite at {path}; vectors off (BM25 only)", counts=counts)
     return Health.ok(f"sqlite at {path}; MiniLM vectors on", counts=counts)
+
+
+def _chroma_health(settings: Settings) -> Health:
+    """Chroma is a server: healthy when its heartbeat answers (no client library import needed)."""
+    import httpx
+
+    url = settings.get_str("memory.chroma_url").rstrip("/")
+    try:
+        httpx.get(url + "/api/v2/heartbeat", timeout=2.0).raise_for_status()
+    except httpx.HTTPError as exc:
+        return Health.down(f"chroma at {url} does not answer: {exc}")
+    return Health.ok(f"chroma at {url}")
 
 
 def _doctor(settings: Settings) -> list[Check]:
