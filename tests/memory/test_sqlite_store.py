@@ -184,3 +184,11 @@ def test_bad_input_never_loses_stored_data(mem):
     with pytest.raises(InputError):
         mem.add(list(parse_jsonl(['{"text": "ok"}', "{broken"], "a")))
     assert mem.get("a", "1").text == "precious" and mem.stats("a")["records"] == 1
+
+
+def test_same_id_twice_in_one_batch_keeps_the_later(mem):
+    mem.add([rec("a", "x", "first version"), rec("a", "y", "other"), rec("a", "x", "second version")])
+    assert mem.get("a", "x").text == "second version"
+    assert mem.stats("a")["records"] == 2
+    assert [h.record.id for h in mem.search(SearchQuery("a", "second version"))][:1] == ["x"]
+    assert mem.search(SearchQuery("a", "first")) == []

@@ -46,6 +46,24 @@ _COLS = (
 )
 
 
+def _row_values(rec: MemoryRecord) -> tuple[Any, ...]:
+    """The ``records`` columns after ``seq``, in ``_COLS`` order."""
+    return (
+        rec.id,
+        rec.namespace,
+        rec.kind,
+        rec.text,
+        json.dumps(dict(rec.metadata)),
+        json.dumps(dict(rec.provenance)),
+        rec.subject,
+        rec.event_time,
+        rec.importance,
+        rec.expires_at,
+        rec.created_at,
+        rec.updated_at or rec.created_at,
+    )
+
+
 def _row_to_record(row: Sequence[Any]) -> MemoryRecord:
     return MemoryRecord(
         id=row[1],
@@ -168,31 +186,28 @@ class SQLiteMemoryStore(MemoryStore):
             vec_rows: list[tuple[int, str, bytes]] = []
             fts_rows: dict[str, list[tuple[int, str, str]]] = {}
             first_seq: dict[str, int] = {}
+            pending: dict[tuple[str, str], int] = {}  # ids first seen in this batch → row index
             for i, rec in enumerate(records):
                 key = (rec.namespace, rec.id)
+                if key in pending:  # the same id twice in one batch: the later line wins
+                    j = pending[key]
+                    fresh_rows[j] = (fresh_rows[j][0], *_row_values(rec))
+                    fts = fts_rows[rec.namespace]
+                    fts[:] = [
+                        (s, rec.text, contexts[i]) if s == fresh_rows[j][0] else (s, t, c) for s, t, c in fts
+                    ]
+                    if vectors:
+                        vec_rows[:] = [
+                            (s, n, vectors[i]) if s == fresh_rows[j][0] else (s, n, v) for s, n, v in vec_rows
+                        ]
+                    continue
                 if key in known:
                     replace(conn, known[key], rec, contexts[i], vectors[i] if vectors else None, now)
                     continue
                 seq += 1
-                known[key] = seq
                 first_seq.setdefault(rec.namespace, seq)
-                fresh_rows.append(
-                    (
-                        seq,
-                        rec.id,
-                        rec.namespace,
-                        rec.kind,
-                        rec.text,
-                        json.dumps(dict(rec.metadata)),
-                        json.dumps(dict(rec.provenance)),
-                        rec.subject,
-                        rec.event_time,
-                        rec.importance,
-                        rec.expires_at,
-                        rec.created_at,
-                        rec.updated_at or rec.created_at,
-                    )
-                )
+                pending[key] = len(fresh_rows)
+                fresh_rows.append((seq, *_row_values(rec)))
                 fts_rows.setdefault(rec.namespace, []).append((seq, rec.text, contexts[i]))
                 if vectors:
                     vec_rows.append((seq, rec.namespace, vectors[i]))
