@@ -57,11 +57,14 @@ DEFAULT_WEIGHTS = FusionWeights()
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct lower-case content words of a query, in order; stop words dropped unless nothing
-    else is left (a query of only stop words still searches)."""
+    """Distinct lower-case content words of a query, in order; stop words dropped.
+
+    A query of only stop words ("what was it?") gets no lexical part at all: it would match
+    nearly every record, rank them by noise, and was the slowest query shape measured
+    (40+ ms CPU at 30k records vs a 3 ms median). Vectors, if any, still answer it.
+    """
     words = [w.lower() for w in _WORD.findall(text)]
-    content = [w for w in words if w not in _STOP] or words
-    return list(dict.fromkeys(content))
+    return list(dict.fromkeys(w for w in words if w not in _STOP))
 
 
 def fts_match(terms: list[str]) -> str:
