@@ -71,7 +71,8 @@ def rank(
     n = len(index.seqs)
     if n == 0 or q.k <= 0:
         return []
-    bm25 = np.zeros(n, dtype=np.float32)
+    pos = np.zeros(0, dtype=np.int64)
+    scores = np.zeros(0, dtype=np.float32)
     terms = query_terms(q.text)
     if terms:
         rows = conn.execute(
@@ -80,25 +81,38 @@ def rank(
         ).fetchall()
         if rows:
             seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            scores = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
+            raw = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
             order = np.argsort(seqs)
-            pos = index.positions(seqs[order])
-            ok = (pos < n) & (index.seqs[np.minimum(pos, n - 1)] == seqs[order])
-            bm25[pos[ok]] = scores[order][ok]
+            found = index.positions(seqs[order])
+            ok = (found < n) & (index.seqs[np.minimum(found, n - 1)] == seqs[order])
+            pos, scores = found[ok], raw[order][ok]
     dense = None
     if qvec is not None and index.vectors is not None:
         dense = index.vectors @ qvec
+        sel = np.arange(n)
+    else:
+        # Lexical only: just the matches and their neighbours can score, so rank that subset
+        # (≤ 3 × 1000 rows) instead of the whole namespace (measured: 1M-row arrays cost ~100 ms).
+        if pos.size == 0:
+            return []
+        sel = np.unique(np.concatenate([pos - 1, pos, pos + 1]))
+        sel = sel[(sel >= 0) & (sel < n)]
+    adjacent = np.concatenate([[False], np.diff(sel) == 1])
+    bm25 = np.zeros(sel.size, dtype=np.float32)
+    bm25[np.searchsorted(sel, pos)] = scores
     now = time.time()
-    score, parts = fuse(bm25, dense, index.same_prev, index.times, index.importance, now, w)
+    score, parts = fuse(
+        bm25, dense, index.same_prev[sel] & adjacent, index.times[sel], index.importance[sel], now, w
+    )
     relevant = parts["bm25"] > 0
     if "dense" in parts:
         relevant |= parts["dense"] > 0
     if "neighbour" in parts:
         relevant |= parts["neighbour"] > 0
-    relevant &= index.expires > now
+    relevant &= index.expires[sel] > now
     mask = _filter_mask(conn, index, q)
     if mask is not None:
-        relevant &= mask
+        relevant &= mask[sel]
     candidates = np.flatnonzero(relevant)
     if candidates.size == 0:
         return []
@@ -106,6 +120,6 @@ def rank(
     top = candidates[np.argpartition(-score[candidates], k - 1)[:k]]
     top = top[np.argsort(-score[top], kind="stable")]
     return [
-        (int(index.seqs[i]), float(score[i]), {name: float(arr[i]) for name, arr in parts.items()})
+        (int(index.seqs[sel[i]]), float(score[i]), {name: float(arr[i]) for name, arr in parts.items()})
         for i in top
     ]
