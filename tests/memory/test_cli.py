@@ -169,3 +169,16 @@ def test_usage_errors_exit_2_with_a_fix(run, tmp_path):
     assert r.exit_code == 2 and "cannot read" in r.output
     r = run("search", "--namespace", "n", "--since", "someday", "q", ok=False)
     assert r.exit_code == 2 and "--since" in r.output
+
+
+def test_reembed_fills_vectors_and_records_the_model(run, tmp_path, monkeypatch):
+    run("add", "--namespace", "r", "--jsonl", _jsonl(tmp_path, LOCOMO))
+    before = json.loads(run("stats", "--namespace", "r", "--json").output)["namespaces"]["r"]
+    assert before["embedded"] == 0 and before["embed_model"] is None
+    monkeypatch.setenv("IZA_MEMORY_EMBEDDER", "minilm")
+    out = json.loads(run("reembed", "--namespace", "r", "--json").output)
+    assert out == {"reembedded": 3, "model": "all-MiniLM-L6-v2", "namespace": "r"}
+    after = json.loads(run("stats", "--namespace", "r", "--json").output)["namespaces"]["r"]
+    assert after["embedded"] == 3 and after["embed_model"] == "all-MiniLM-L6-v2" and after["embed_dim"] == 384
+    hits = json.loads(run("search", "--namespace", "r", "--json", "painting at dawn").output)
+    assert hits[0]["id"] == "D2:1" and hits[0]["parts"]["dense"] > 0
