@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from iza.memory._minilm import one_blas_thread
+
 
 def pct(v: list[float], p: float) -> float:
     s = sorted(v)
@@ -68,7 +70,8 @@ def bench(n: int, dim: int = 384) -> dict:
         lat_np, lat_vec, agree = [], [], 0
         for q in queries:
             t0 = time.perf_counter()
-            scores = matrix @ q
+            with one_blas_thread():  # as the store runs it
+                scores = matrix @ q
             top = np.argpartition(-scores, 10)[:10]
             ids_np = {int(i) + 1 for i in top}
             lat_np.append((time.perf_counter() - t0) * 1000)
