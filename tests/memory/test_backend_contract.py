@@ -41,7 +41,7 @@ def chroma_url(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(600):  # up to ~60 s on a loaded host
             try:
                 if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
                     break

@@ -139,6 +139,15 @@ class MiniLM:
         cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self._heads = int(cfg["num_attention_heads"])
         self._layers = int(cfg["num_hidden_layers"])
+        # Query, key and value projections fused into one GEMM per layer: for short inputs the
+        # three small products were call-overhead and memory bound.
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}.attention.self."
+            parts = ("query", "key", "value")
+            self._w[p + "qkv.weight"] = numpy.ascontiguousarray(
+                numpy.concatenate([self._w.pop(p + n + ".weight") for n in parts], axis=1)
+            )
+            self._w[p + "qkv.bias"] = numpy.concatenate([self._w.pop(p + n + ".bias") for n in parts])
         self.dim = int(cfg["hidden_size"])
         logger.info("loaded %s from %s", MODEL_NAME, folder)
 
@@ -196,9 +205,10 @@ class MiniLM:
                 r: npt.NDArray[np.float32] = flat.reshape(*t.shape[:-1], weight.shape[1])
                 return r
 
-            q = lin(x, "attention.self.query").reshape(b, n, h, d).transpose(0, 2, 1, 3)
-            k = lin(x, "attention.self.key").reshape(b, n, h, d).transpose(0, 2, 3, 1)
-            v = lin(x, "attention.self.value").reshape(b, n, h, d).transpose(0, 2, 1, 3)
+            qkv = lin(x, "attention.self.qkv").reshape(b, n, 3, h, d)
+            q = qkv[:, :, 0].transpose(0, 2, 1, 3)
+            k = qkv[:, :, 1].transpose(0, 2, 3, 1)
+            v = qkv[:, :, 2].transpose(0, 2, 1, 3)
             att = (q @ k) / math.sqrt(d) + bias
             att = np.exp(att - att.max(-1, keepdims=True))
             att /= att.sum(-1, keepdims=True)
