@@ -25,6 +25,7 @@ _COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("llm", "llm", "iza.llm.health:llm_component"),
     ("business", "interfaces", "iza.business.health:business_component"),
     ("agents", "agents", "iza.agents.health:agents_component"),
+    ("memory", "memory", "iza.memory.health:memory_component"),
     ("interfaces", "interfaces", "iza.web.health:web_component"),
 )
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "orders": ("iza.business.cli_ops:orders_group", "Orders and their delivery."),
     "agents": ("iza.agents.cli:agents_group", "The agent roster and the service directory."),
     "missions": ("iza.agents.cli:missions_group", "Run, inspect, approve, cancel and resume missions."),
+    "memory": ("iza.memory.cli:memory_group", "Long-term memory: add, search, forget; agent mailboxes."),
 }
 
 

@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
     # ---- memory ---------------------------------------------------------------------------
     Setting("memory.backend", "sqlite", "Memory backend.", choices=("sqlite", "chroma", "mem0")),
     Setting("memory.chroma_url", "http://127.0.0.1:8000", "Chroma server for memory.backend=chroma."),
+    Setting("memory.embedder", "auto", "Embedding model for memory vectors: 'minilm' (local "
+            "all-MiniLM-L6-v2, needs the 'embeddings' extra), 'none' (BM25 only) or 'auto' (minilm "
+            "when installed, else none).", choices=("auto", "minilm", "none")),
     # ---- llm ------------------------------------------------------------------------------
     Setting("llm.default_model", "", "Model alias or 'provider:model' used when none is given; "
             "empty picks the first configured provider's default."),

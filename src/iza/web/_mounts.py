@@ -13,6 +13,7 @@ ROUTERS: tuple[str, ...] = (
     "iza.llm.routes:router",
     "iza.business.pages:router",
     "iza.business.pages:api",
+    "iza.memory.routes:router",
 )
 
 #: (label, path) shown in the navigation, in order.
@@ -22,4 +23,5 @@ NAV: tuple[tuple[str, str], ...] = (
     ("LLM", "/llm"),
     ("Revenue", "/revenue"),
     ("Services", "/catalog"),
+    ("Memory", "/memory"),
 )
