@@ -115,3 +115,12 @@ def test_status_does_not_import_the_web_stack_or_llm_sdks() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in proc.stderr
+
+
+def test_test_module_basenames_are_unique() -> None:
+    """tests/ has no __init__.py files, so two test modules with one basename break collection."""
+    seen: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    dupes = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not dupes, f"rename these test modules to unique names: {dupes}"
