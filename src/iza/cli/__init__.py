@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("iza.cli.system:events_group", "Show domain events from the outbox."),
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
+    "demo-app": ("iza.cli.demo_app:demo_app_cmd", "Build, test and verify an app from a plain request."),
 }
 
 

@@ -73,6 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
     Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),
     # ---- apps / monitor -------------------------------------------------------------------
+    Setting("apps.wheel_cache", "", "Folder of wheels that generated apps install from offline; empty "
+            "means $IZA_HOME/cache/wheels (filled once with `pip wheel`)."),
 )
 
 SECRETS: tuple[Secret, ...] = (
