@@ -99,7 +99,7 @@ def _free_dir(base: Path, slug: str) -> Path:
 
 
 def run_demo_app(
-    request: str,
+    request: str | AppSpec,
     settings: Settings,
     store: Store,
     *,
@@ -108,11 +108,15 @@ def run_demo_app(
     progress: Progress | None = None,
     source: str = "cli",
 ) -> DemoResult:
-    """Run the whole flow; bad input raises before anything is written or recorded."""
+    """Run the whole flow; bad input raises before anything is written or recorded.
+
+    ``request`` is the user's words, or a spec already parsed (the CLI parses first, so that a
+    bad request is reported before any progress display starts).
+    """
     note = progress or (lambda step, msg: None)
     started = time.perf_counter()
     note("spec", "running")
-    spec = parse_request(request, blueprint=blueprint)
+    spec = request if isinstance(request, AppSpec) else parse_request(request, blueprint=blueprint)
     note("spec", "ok")
     app_dir = out if out is not None else _free_dir(apps_home(settings), spec.slug)
     req = AppRequest(uuid.uuid4().hex, spec.request, spec.mode, source)

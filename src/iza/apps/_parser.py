@@ -36,7 +36,7 @@ _NORMALISE = (
     (r"\btime ?sheets?\b", "time_entry"),
     (r"\bmenu items?\b", "menu_item"),
     (r"\bpurchase orders?\b", "order"),
-    (r"\bjob applications?\b", "application"),
+    (r"\bjob applications?\b", "job_application"),
     (r"\bjournal entr(y|ies)\b", "journal"),
     (r"\bknowledge[ -]?base\b", "knowledge base"),
     (r"\buser accounts?\b|\busers?\b|\bsign[ -]?in\b|\blog[ -]?in\b", "login"),
@@ -226,6 +226,9 @@ def _scan_head(d: _Draft, head: str) -> None:
             previous_entity = True
             continue
         previous_entity = False
+        if mode == "head" and w not in lx.STOP_WORDS and len(w) > 5 and w.endswith("ing"):
+            d.head_words.append(w)  # "event planning", "pet grooming": part of the name only
+            continue
         if not _content(w) or w in lx.BLUEPRINT_WORDS:
             if mode == "head" and (w in lx.BLUEPRINT_WORDS or w in lx.HEAD_WORDS or w == "knowledge"):
                 d.head_words.append(w)
@@ -358,6 +361,8 @@ def _apply_features(d: _Draft, main: str, chosen: str) -> None:
     names = {f.name for f in fields}
     for f in d.loose_fields:
         stem = f.name.split("_")[0]
+        if any(stem in g.name.split("_") for g in fields):
+            continue  # "service dates" when next_service_on exists, "size" beside party_size
         if f.name in names or (
             f.type in ("money", "email", "url")
             and any(
@@ -436,4 +441,4 @@ def _name(d: _Draft, main: str) -> str:
     for w in words:
         if w not in seen:
             seen.append(w)
-    return " ".join(_ACRONYMS.get(w, w.replace("_", " ").capitalize()) for w in seen[:5])
+    return " ".join(_ACRONYMS.get(w, " ".join(p.capitalize() for p in w.split("_"))) for w in seen[:5])

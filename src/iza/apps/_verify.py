@@ -244,14 +244,14 @@ class _StepFailed(Exception):
     """A step ran and failed; the message is what the user should read."""
 
 
-def _tests(app_dir: Path, python: Path) -> dict[str, int]:
+def _tests(app_dir: Path, python: Path, counts: dict[str, int]) -> None:
+    """Run the app's suite; ``counts`` is filled in even when the run fails."""
     report = app_dir / ".iza-junit.xml"
     proc = _run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
         cwd=app_dir,
         env=_child_env(python.parent),
     )
-    counts = {"passed": 0, "failed": 0}
     if report.exists():
         root = ET.parse(report).getroot()
         suite = root if root.tag == "testsuite" else root.find("testsuite")
@@ -261,11 +261,10 @@ def _tests(app_dir: Path, python: Path) -> dict[str, int]:
                 int(suite.get("failures", 0)) + int(suite.get("errors", 0)),
             )
             skipped = int(suite.get("skipped", 0))
-            counts = {"passed": total - fail - skipped, "failed": fail}
+            counts.update(passed=total - fail - skipped, failed=fail)
         report.unlink()
     if proc.returncode != 0 or counts["passed"] == 0:
         raise _StepFailed(f"pytest exit {proc.returncode}: {_tail(proc)}")
-    return counts
 
 
 def free_port() -> int:
@@ -389,7 +388,7 @@ def verify_app(
     }
 
     def tests() -> str:
-        out.tests = _tests(app_dir, python)
+        _tests(app_dir, python, out.tests)
         return f"{out.tests['passed']} passed, {out.tests['failed']} failed"
 
     actions["tests"] = tests

@@ -148,6 +148,8 @@ def singular(word: str) -> str:
         return _SINGULAR_IRREGULAR[w]
     if w in _INVARIANT or len(w) <= 3 or w.endswith(("ss", "us", "is")):
         return w
+    if w.endswith("es") and w[:-2] in _INVARIANT:
+        return w[:-2]  # statuses, buses, addresses
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     if w.endswith(("sses", "shes", "ches", "xes", "zzes")):

@@ -53,7 +53,9 @@ def demo_app_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from iza.apps._flow import run_demo_app
+    from iza.apps._parser import parse_request
 
+    spec = parse_request(request, blueprint=blueprint)
     settings = state.ready_settings()
     store = state.store()
     err = state.console(stderr=True)
@@ -76,7 +78,7 @@ def demo_app_cmd(
                 bar.update(tasks[step], completed=1, description=f"[red]✗[/] {title}")
                 bar.stop_task(tasks[step])
 
-        result = run_demo_app(request, settings, store, out=out, blueprint=blueprint, progress=progress)
+        result = run_demo_app(spec, settings, store, out=out, progress=progress)
     if as_json:
         emit_json(result.as_dict())
     else:
