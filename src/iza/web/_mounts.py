@@ -7,9 +7,12 @@ them. Routers are imported when the app is created, never by the CLI's ``--help`
 from __future__ import annotations
 
 #: "module:attribute" of FastAPI routers to include (pages and their API routes).
-ROUTERS: tuple[str, ...] = ()
+ROUTERS: tuple[str, ...] = (
+    "iza.web.apps_pages:router",
+)
 
 #: (label, path) shown in the navigation, in order.
 NAV: tuple[tuple[str, str], ...] = (
     ("Command Center", "/"),
+    ("Instant apps", "/apps"),
 )
