@@ -64,7 +64,8 @@ def main() -> None:
         row = run_one(iza, request, args.cache)
         rows.append(row)
         failed = f"  FAILED at {row['failed_step']}: {row['detail']}" if row["status"] != "delivered" else ""
-        print(f"[{i:2}/{len(requests)}] {row['status']:9} {row['seconds']:6.2f}s  {row['blueprint'] or '-':9} "
+        bp = row["blueprint"] or "-"
+        print(f"[{i:2}/{len(requests)}] {row['status']:9} {row['seconds']:6.2f}s  {bp:9} "
               f"{request!r} → {', '.join(row['entities'])}{failed}", file=sys.stderr, flush=True)
     times = sorted(r["seconds"] for r in rows)
     ok = [r for r in rows if r["status"] == "delivered"]
