@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
     "demo-app": ("iza.cli.demo_app:demo_app_cmd", "Build, test and verify an app from a plain request."),
+    "showcase": ("iza.cli.showcase:showcase_cmd", "Run the showcase scenarios end to end."),
 }
 
 
