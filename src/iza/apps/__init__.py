@@ -7,7 +7,7 @@ the whole flow; ``iza demo-app`` is its command.
 """
 
 from iza.apps._catalog import BLUEPRINTS, Blueprint
-from iza.apps._flow import DemoResult, run_demo_app
+from iza.apps._flow import DemoResult, plan_spec, run_demo_app, set_spec_planner
 from iza.apps._generate import PINS, GeneratedApp, generate_app, render_files
 from iza.apps._hooks import (
     AppDelivered,
@@ -47,8 +47,10 @@ __all__ = [
     "delivery_hooks",
     "generate_app",
     "parse_request",
+    "plan_spec",
     "render_files",
     "run_demo_app",
     "set_delivery_hooks",
+    "set_spec_planner",
     "verify_app",
 ]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from iza.kernel.config import Settings
     from iza.kernel.store import Store
 
-__all__ = ["DemoResult", "apps_home", "run_demo_app", "wheel_cache"]
+__all__ = ["DemoResult", "SpecPlanner", "apps_home", "plan_spec", "run_demo_app", "set_spec_planner",
+           "wheel_cache"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,30 @@ SEAMS_NOTE = (
     "yet; the request, spec and delivery were recorded as app.* events"
 )
 Progress = Callable[[str, str], None]
+#: (request, forced blueprint) → a spec with ``mode`` saying who made it, or ``None`` to fall back.
+SpecPlanner = Callable[[str, "str | None"], "AppSpec | None"]
+_planner: SpecPlanner | None = None
+
+
+def set_spec_planner(planner: SpecPlanner | None) -> None:
+    """Install the LLM-mode planner (the strategist/manager agents' structured output).
+
+    The agents/llm subsystems register one when a provider is configured; it returns ``None``
+    when it cannot answer (no provider, provider failure), and the offline parser decides instead.
+    A planner's spec is validated like any other, so a malformed one is an error, not an app.
+    """
+    global _planner
+    _planner = planner
+
+
+def plan_spec(request: str, blueprint: str | None = None) -> AppSpec:
+    """The spec for ``request``: from the registered planner if it answers, else offline."""
+    if _planner is not None:
+        spec = _planner(request, blueprint)
+        if spec is not None:
+            spec.validate()
+            return spec
+    return parse_request(request, blueprint=blueprint)
 
 
 @dataclass
@@ -116,7 +141,7 @@ def run_demo_app(
     note = progress or (lambda step, msg: None)
     started = time.perf_counter()
     note("spec", "running")
-    spec = request if isinstance(request, AppSpec) else parse_request(request, blueprint=blueprint)
+    spec = request if isinstance(request, AppSpec) else plan_spec(request, blueprint)
     note("spec", "ok")
     app_dir = out if out is not None else _free_dir(apps_home(settings), spec.slug)
     req = AppRequest(uuid.uuid4().hex, spec.request, spec.mode, source)

@@ -52,10 +52,9 @@ def demo_app_cmd(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from iza.apps._flow import run_demo_app
-    from iza.apps._parser import parse_request
+    from iza.apps._flow import plan_spec, run_demo_app
 
-    spec = parse_request(request, blueprint=blueprint)
+    spec = plan_spec(request, blueprint)
     settings = state.ready_settings()
     store = state.store()
     err = state.console(stderr=True)
@@ -92,9 +91,10 @@ def _print(state: State, result: DemoResult) -> None:
     console = state.console()
     data = result.as_dict()
     spec = result.spec
-    console.print(
-        f"[dim]mode: {spec.mode} — no LLM was used; the request was read by the offline parser[/]"
-    )
+    if spec.mode == "offline":
+        console.print("[dim]mode: offline — no LLM was used; the request was read by the offline parser[/]")
+    else:
+        console.print(f"[dim]mode: {escape(spec.mode)} — the spec came from the registered planner[/]")
     console.print(
         f"[bold]{escape(spec.name)}[/] · blueprint [bold]{spec.blueprint}[/] · "
         f"features {', '.join(spec.features)}"

@@ -67,9 +67,9 @@ _one_at_a_time = threading.Semaphore(1)
 
 def _start(request: Request, text: str) -> Job:
     """Parse now (a bad request is an error for the form, not a failed job), then run in a thread."""
-    from iza.apps._parser import parse_request
+    from iza.apps._flow import plan_spec
 
-    spec = parse_request(text)
+    spec = plan_spec(text)
     job = Job(uuid.uuid4().hex[:12], text)
     with _jobs_lock:
         _jobs[job.id] = job
