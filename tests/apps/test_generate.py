@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iza.apps import BLUEPRINTS, PINS, generate_app, parse_request, render_files
+from iza.apps._examples import EXAMPLE_REQUESTS
+from iza.apps._generate import samples
+from iza.apps._lexicon import ENTITIES
 from iza.errors import InputError
 
 BLUEPRINT_REQUESTS = {name: bp.example for name, bp in BLUEPRINTS.items()}
@@ -57,3 +64,42 @@ def test_generate_never_overwrites(tmp_path: Path) -> None:
         generate_app(parse_request("todo app"), tmp_path / "notes")
     assert info.value.fix
     assert (tmp_path / "notes" / "README.md").read_text() == before
+
+
+def _check_models(request: str) -> None:
+    """The generated pydantic models accept the samples the tests and the probe send."""
+    spec = parse_request(request)
+    files = render_files(spec)
+    module = types.ModuleType("iza_generated_models")
+    sys.modules[module.__name__] = module  # pydantic resolves annotations through sys.modules
+    try:
+        exec(compile(files["app/models.py"], "app/models.py", "exec"), module.__dict__)  # noqa: S102
+    finally:
+        del sys.modules[module.__name__]
+    namespace = module.__dict__
+    data = samples(spec)
+    for e in spec.entities:
+        model_in, model_out = namespace["MODELS"][e.name]
+        for which in ("create", "update"):
+            body = dict(data[e.name][which])
+            for f in e.fields:
+                if f.type == "ref":
+                    body[f.name] = 1
+            parsed = model_in(**body)
+            assert model_out(**parsed.model_dump(), id=1).id == 1
+        with pytest.raises(ValueError):
+            model_in(**{**data[e.name]["create"], "unexpected_field": 1})
+
+
+@pytest.mark.parametrize("request_text", EXAMPLE_REQUESTS)
+def test_generated_models_accept_the_samples(request_text: str) -> None:
+    _check_models(request_text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(main=st.sampled_from(sorted(ENTITIES)),
+       extras=st.lists(st.sampled_from(sorted(ENTITIES) + ["tags", "due dates", "status", "prices", "emails",
+                                                           "photos", "login", "AI", "birthdays", "wobbles"]),
+                       max_size=4))
+def test_models_for_any_lexicon_request(main: str, extras: list[str]) -> None:
+    _check_models(f"{main.replace('_', ' ')} tracker with {' and '.join(extras) or 'notes'}")

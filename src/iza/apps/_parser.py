@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from iza.apps import _lexicon as lx
 from iza.apps._catalog import BLUEPRINTS
-from iza.apps._records import RESERVED_FIELDS, AppSpec, Entity, Field, Relation
+from iza.apps._records import RESERVED_FIELDS, RESERVED_PLURALS, AppSpec, Entity, Field, Relation
 from iza.apps._words import ident, plural, singular, slugify, titleize
 from iza.errors import InputError
 
@@ -419,7 +419,7 @@ def _freeze(d: _Draft, main: str) -> tuple[Entity, ...]:
                 f = Field(f"{f.name}_value", f.type, f.label, f.required, f.choices, f.ref)
             fields.append(f)
         pl = ident(plural(name)) if name != plural(name) else f"{name}_list"
-        if pl in used_plurals or pl in d.entities:
+        if pl in used_plurals or pl in d.entities or pl in RESERVED_PLURALS:
             pl = f"{name}_items"
         used_plurals.add(pl)
         title = next(f.name for f in fields if f.type in ("str", "text", "email"))

@@ -15,7 +15,7 @@ from typing import Any
 
 from iza.errors import InputError
 
-__all__ = ["FIELD_TYPES", "AppSpec", "Entity", "Field", "Relation", "SpecError"]
+__all__ = ["FIELD_TYPES", "RESERVED_PLURALS", "AppSpec", "Entity", "Field", "Relation", "SpecError"]
 
 #: Field types the blueprints know how to store, render, validate and probe.
 FIELD_TYPES: tuple[str, ...] = (
@@ -51,7 +51,12 @@ RESERVED_FIELDS = frozenset(keyword.kwlist) | {
     "cls",
     "type",
     "q",
+    "created_at",
+    "updated_at",
+    "dt",
 }
+#: Plurals that would collide with the generated app's own routes.
+RESERVED_PLURALS = frozenset({"api", "docs", "static", "login", "healthz", "chat", "redoc", "openapi"})
 
 
 class SpecError(InputError):
@@ -238,6 +243,9 @@ def _check_entity(e: Entity, entity_names: set[str]) -> None:
     for ident in (e.name, e.plural):
         if not _IDENT.match(ident) or keyword.iskeyword(ident):
             raise SpecError(f"bad entity name {ident!r}", fix="use lowercase letters, digits and '_'")
+    if e.plural in RESERVED_PLURALS:
+        raise SpecError(f"entity plural {e.plural!r} collides with a route of the app",
+                        fix="choose another plural, e.g. " + f"{e.name}_items")
     seen: set[str] = set()
     for f in e.fields:
         where = f"{e.name}.{f.name}"
