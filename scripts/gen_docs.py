@@ -52,14 +52,18 @@ def _configuration() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
-    ctx = click.Context(cmd, info_name=" ".join(path))
+def _walk(cmd: click.Command, path: list[str], out: list[str],
+          parent: click.Context | None = None) -> None:
+    # Contexts are built as a real invocation builds them (the group's context_settings, children
+    # inheriting from their parent), so the help option reads the same ("-h, --help") whether or
+    # not a command was invoked earlier in this process (click caches the help option).
+    ctx = click.Context(cmd, info_name=path[-1], parent=parent, **cmd.context_settings)
     out += [f"## `{' '.join(path)}`", "", "```text", cmd.get_help(ctx).rstrip(), "```", ""]
     if isinstance(cmd, click.Group):
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                _walk(sub, [*path, name], out)
+                _walk(sub, [*path, name], out, ctx)
 
 
 def _cli() -> str:
