@@ -42,6 +42,12 @@ TABLE: list[tuple[str, str, str, dict[str, list[str]], set[str]]] = [
     ("vehicle fleet with service dates and mileage", "inventory", "vehicle",
      {"vehicle": ["mileage", "next_service_on"]}, set()),
     ("a tracker for my board games called Meeple Log", "tracker", "game", {"game": ["title"]}, set()),
+    ("library for a school with books, members and loans", "tracker", "book",
+     {"loan": ["borrower", "due_date", "book_id", "member_id"]}, set()),
+    ("a tool to manage my vinyl records with artists and genres", "tracker", "record",
+     {"record": ["name", "artist_id", "genre_id"]}, set()),
+    ("conference talks with speakers and rooms", "bookings", "talk", {"talk": ["speaker_id", "room_id"]}, set()),
+    ("bug tracker with severity", "tasks", "ticket", {"ticket": ["severity", "status"]}, set()),
 ]
 
 
@@ -78,6 +84,7 @@ def test_names_context_and_called() -> None:
     assert parse_request("inventory for a bakery with suppliers").context == "bakery"
     assert parse_request("a tracker for my board games called Meeple Log").name == "Meeple Log"
     assert parse_request("todo app with AI").slug == "todo-app"
+    assert parse_request("a tool to manage my vinyl records with artists").name == "Vinyl Records"
 
 
 def test_relations_match_ref_fields() -> None:

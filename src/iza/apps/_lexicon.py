@@ -227,6 +227,8 @@ ENTITIES: dict[str, Noun] = {
     "exercise": _n("name:str! sets:int reps:int weight_kg:int", "workout", "tracker"),
     "meal": _n("name:str! eaten_on:date calories:int", "", "tracker"),
     "plant": _n("name:str! species:str location:str last_watered_on:date", "", "tracker"),
+    "loan": _n("borrower:str! borrowed_on:date due_date:date returned:bool", "book member item equipment",
+               "tracker"),
     "book": _n("title:str! author:str isbn:str rating:int finished:bool", "", "tracker"),
     "movie": _n("title:str! director:str year:int rating:int watched:bool", "", "tracker"),
     "game": _n("title:str! platform:str rating:int finished:bool", "", "tracker"),
@@ -448,6 +450,7 @@ FIELD_PHRASES: tuple[tuple[str, str, str | None], ...] = (
     (r"\b(photos?|images?|pictures?)\b", "image_url:url", None),
     (r"\b(attachments?)\b", "attachment_url:url", None),
     (r"\b(priorit(y|ies))\b", "priority:enum(low|medium|high)", None),
+    (r"\b(severity|severities)\b", "severity:enum(low|medium|high|critical)", None),
     (r"\b(categor(y|ies))\b", "category:str", None),
     (r"\b(notes|descriptions?)\b", "notes:text", None),
     (r"\b(locations?|places?)\b", "location:str", None),
@@ -533,7 +536,7 @@ app apps application applications build create make generate give want need woul
 could should let lets help helps helping thing things something stuff web webapp online simple small
 little basic quick tiny new modern nice clean minimal lightweight full complete easy good great
 keep keeps track tracks tracking manage manages managing organize organise organizing store stores
-storing record records recording log logs logging handle handles run runs running use using where
+storing recording log logs logging handle handles run runs running use using where
 which who what when how who is are be been being have has had do does did will shall may might must
 one two three each every own other more most many much very really real well also version
 tool tools system systems platform portal dashboard site website page based powered support supports

@@ -321,12 +321,16 @@ def _choose_main(d: _Draft, chosen: str) -> str:
             f"main record {fitting[0]}: it fits the {chosen} blueprint better than {main}"
         )
         main = fitting[0]
-    if main is None and d.unknown_primary and not (_strong(d) and bp.main):
-        word = d.unknown_primary[0]
+    plurals = [w for w in d.unknown_primary if _is_plural(w)]
+    # An unknown plural ("conference talks") names the records; an unknown singular ("farm
+    # management") only when nothing else does, since it is usually the business, not a record.
+    candidates = plurals or ([] if d.secondary else d.unknown_primary)
+    if main is None and candidates and not (_strong(d) and bp.main):
+        word = candidates[0]
         main = ident(singular(word))
         d.add_entity(main, None, f"unknown noun {word!r} → generic records", primary=True)
         d.context = [w for w in d.context if w != word]
-    if main is None and bp.main:
+    if main is None and bp.main and (d.scores.get(chosen, 0) > 0 or not d.secondary):
         main = bp.main
         d.add_entity(main, lx.ENTITIES[main], f"default record of the {chosen} blueprint", primary=True)
     if main is None and d.secondary:
@@ -430,13 +434,16 @@ def _freeze(d: _Draft, main: str) -> tuple[Entity, ...]:
 
 
 def _name(d: _Draft, main: str) -> str:
+    generic = {"app", "application", "tool", "system", "platform", "site", "website", "portal", "dashboard"}
     words = [w for w in d.context if w not in lx.ADJECTIVES][-2:] + [
-        w for w in d.head_words if w not in ("app", "application")
+        w for w in d.head_words if w not in generic
     ]
     if not words or all(w in ("crm", "cms") for w in words):
         words = [d.labels[main].lower()] + (words or ["tracker"])
     if len(words) == 1 and words[0] not in lx.HEAD_WORDS:
-        words.append("app")
+        hit = _lookup(words[0])
+        # "vinyl" → "Vinyl Records"; "todo" (which names the main record) → "Todo App"
+        words.append("app" if hit and hit[0] == main else plural(d.labels[main].lower()))
     seen: list[str] = []
     for w in words:
         if w not in seen:
