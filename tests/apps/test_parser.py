@@ -46,7 +46,8 @@ TABLE: list[tuple[str, str, str, dict[str, list[str]], set[str]]] = [
      {"loan": ["borrower", "due_date", "book_id", "member_id"]}, set()),
     ("a tool to manage my vinyl records with artists and genres", "tracker", "record",
      {"record": ["name", "artist_id", "genre_id"]}, set()),
-    ("conference talks with speakers and rooms", "bookings", "talk", {"talk": ["speaker_id", "room_id"]}, set()),
+    ("conference talks with speakers and rooms", "bookings", "talk",
+     {"talk": ["speaker_id", "room_id"]}, set()),
     ("bug tracker with severity", "tasks", "ticket", {"ticket": ["severity", "status"]}, set()),
 ]
 
