@@ -61,3 +61,14 @@ def test_probe_catches_what_the_apps_own_tests_miss(tmp_path: Path, wheel_cache:
     result = verify_app(spec, app, wheel_cache)
     assert result.failed_step is not None and result.failed_step.name == "probe"
     assert "gone" in result.failed_step.detail
+
+
+def test_pip_installs_when_uv_is_not_used(tmp_path: Path, wheel_cache: WheelCache) -> None:
+    """apps.installer=pip: the path a plain `pip install iza-os` (without the apps extra) takes."""
+    spec = parse_request("zorgblat tracker")
+    generate_app(spec, tmp_path / "z")
+    result = verify_app(spec, tmp_path / "z", wheel_cache, installer="pip")
+    assert result.ok, result.as_dict()
+    install = next(s for s in result.steps if s.name == "install")
+    assert install.detail == "installed with pip"
+    assert not (tmp_path / "z" / ".venv" / "bin" / "uv").exists()

@@ -27,8 +27,15 @@ if TYPE_CHECKING:
     from iza.kernel.config import Settings
     from iza.kernel.store import Store
 
-__all__ = ["DemoResult", "SpecPlanner", "apps_home", "plan_spec", "run_demo_app", "set_spec_planner",
-           "wheel_cache"]
+__all__ = [
+    "DemoResult",
+    "SpecPlanner",
+    "apps_home",
+    "plan_spec",
+    "run_demo_app",
+    "set_spec_planner",
+    "wheel_cache",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +159,9 @@ def run_demo_app(
     note("generate", "running")
     generate_app(spec, app_dir)
     note("generate", "ok")
-    verification = verify_app(spec, app_dir, wheel_cache(settings), note)
+    verification = verify_app(
+        spec, app_dir, wheel_cache(settings), note, settings.get_str("apps.installer")
+    )
     result = DemoResult(
         req.request_id, spec, app_dir, verification, time.perf_counter() - started, order_id, mission_id
     )

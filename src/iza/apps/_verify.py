@@ -105,14 +105,20 @@ def _child_env(venv_bin: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _uv() -> str | None:
-    try:
-        from uv import find_uv_bin
-    except ImportError:
+def _uv(installer: str = "auto") -> str | None:
+    """The uv binary to use, or ``None`` for pip (``installer``: auto, uv or pip)."""
+    if installer == "pip":
         return None
     try:
+        from uv import find_uv_bin
+
         return str(find_uv_bin())
-    except FileNotFoundError:
+    except (ImportError, FileNotFoundError):
+        if installer == "uv":
+            raise VerifyError(
+                "apps.installer is 'uv' but the uv package is not installed",
+                fix="pip install 'iza-os[apps]', or set apps.installer to auto or pip",
+            ) from None
         return None
 
 
@@ -179,11 +185,11 @@ class WheelCache:
             return f"filled {len(need)} missing requirement(s)"
 
 
-def _venv(app_dir: Path) -> Path:
+def _venv(app_dir: Path, installer: str) -> Path:
     venv = app_dir / ".venv"
     if venv.exists():
         shutil.rmtree(venv)
-    uv = _uv()
+    uv = _uv(installer)
     cmd = (
         [uv, "venv", "-q", "--python", sys.executable, str(venv)]
         if uv
@@ -197,8 +203,8 @@ def _venv(app_dir: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def _install(app_dir: Path, python: Path, cache: WheelCache) -> str:
-    uv = _uv()
+def _install(app_dir: Path, python: Path, cache: WheelCache, installer: str) -> str:
+    uv = _uv(installer)
     req = str(app_dir / "requirements.txt")
     if uv:
         cmd = [
@@ -374,17 +380,24 @@ def _probe(spec: AppSpec, base: str, token: str) -> dict[str, Any]:
 
 
 def verify_app(
-    spec: AppSpec, app_dir: Path, cache: WheelCache, progress: Progress | None = None
+    spec: AppSpec,
+    app_dir: Path,
+    cache: WheelCache,
+    progress: Progress | None = None,
+    installer: str = "auto",
 ) -> Verification:
-    """Run every step; never raises for a failing app (the result names the failing step)."""
+    """Run every step; never raises for a failing app (the result names the failing step).
+
+    ``installer`` is ``auto`` (uv when installed, else pip), ``uv`` or ``pip``.
+    """
     out = Verification()
     note = progress or (lambda step, msg: None)
     token = secrets.token_urlsafe(16)
     python = app_dir / ".venv" / "bin" / "python"
     actions: dict[str, Callable[[], str]] = {
         "wheels": lambda: cache.ensure(),
-        "venv": lambda: str(_venv(app_dir).parent.parent.name),
-        "install": lambda: f"installed with {_install(app_dir, python, cache)}",
+        "venv": lambda: str(_venv(app_dir, installer).parent.parent.name),
+        "install": lambda: f"installed with {_install(app_dir, python, cache, installer)}",
     }
 
     def tests() -> str:
