@@ -113,3 +113,20 @@ def test_out_folder_that_is_not_empty_is_refused(capsys: pytest.CaptureFixture[s
     assert code == 2 and "already exists" in err
     assert (out_dir / "keep.txt").read_text() == "precious"
     assert sorted(p.name for p in out_dir.iterdir()) == ["keep.txt"]
+
+
+def test_a_failing_step_is_reported_and_not_delivered(
+        capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_a_folder = tmp_path / "wheels.txt"
+    not_a_folder.write_text("apps.wheel_cache must be a folder")
+    monkeypatch.setenv("IZA_APPS_WHEEL_CACHE", str(not_a_folder))
+    code, out, _ = run(capsys, "demo-app", "notes app", "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["status"] == "failed" and data["failed_step"]["name"] == "wheels"
+    assert data["tests"] == {"passed": 0, "failed": 0}
+    names = [n for n, _ in app_events(home)]
+    assert names == ["app.requested", "app.spec_decided", "app.failed"]
+    assert app_events(home)[-1][1]["step"] == "wheels"
+    code, out, _ = run(capsys, "demo-app", "notes app")
+    assert code == 1 and "failed at step wheels" in out
