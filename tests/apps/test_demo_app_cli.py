@@ -116,7 +116,8 @@ def test_out_folder_that_is_not_empty_is_refused(capsys: pytest.CaptureFixture[s
 
 
 def test_a_failing_step_is_reported_and_not_delivered(
-        capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     not_a_folder = tmp_path / "wheels.txt"
     not_a_folder.write_text("apps.wheel_cache must be a folder")
     monkeypatch.setenv("IZA_APPS_WHEEL_CACHE", str(not_a_folder))
