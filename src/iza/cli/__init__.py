@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("iza.agents.cli:agents_group", "The agent roster and the service directory."),
     "missions": ("iza.agents.cli:missions_group", "Run, inspect, approve, cancel and resume missions."),
     "memory": ("iza.memory.cli:memory_group", "Long-term memory: add, search, forget; agent mailboxes."),
+    "demo-app": ("iza.cli.demo_app:demo_app_cmd", "Build, test and verify an app from a plain request."),
+    "showcase": ("iza.cli.showcase:showcase_cmd", "Run the showcase scenarios end to end."),
 }
 
 

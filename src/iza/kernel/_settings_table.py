@@ -117,6 +117,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
     Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),
     # ---- apps / monitor -------------------------------------------------------------------
+    Setting("apps.wheel_cache", "", "Folder of wheels that generated apps install from offline; empty "
+            "means $IZA_HOME/cache/wheels (filled once with `pip wheel`)."),
+    Setting("apps.installer", "auto", "How generated apps are installed into their venv: uv (about 1 s, "
+            "the 'apps' extra), pip (several seconds) or auto (uv when installed).",
+            choices=("auto", "uv", "pip")),
 )
 
 SECRETS: tuple[Secret, ...] = (

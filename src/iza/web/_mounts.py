@@ -14,6 +14,7 @@ ROUTERS: tuple[str, ...] = (
     "iza.business.pages:router",
     "iza.business.pages:api",
     "iza.memory.routes:router",
+    "iza.web.apps_pages:router",
 )
 
 #: (label, path) shown in the navigation, in order.
@@ -24,4 +25,5 @@ NAV: tuple[tuple[str, str], ...] = (
     ("Revenue", "/revenue"),
     ("Services", "/catalog"),
     ("Memory", "/memory"),
+    ("Instant apps", "/apps"),
 )

@@ -1,0 +1,118 @@
+"""``iza demo-app``: turn a request in plain words into a verified, running app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from iza.cli._context import State, emit_json, pass_state
+
+if TYPE_CHECKING:
+    from iza.apps._flow import DemoResult
+
+__all__ = ["demo_app_cmd"]
+
+_STEP_TITLES = {
+    "spec": "Understand the request (offline parser)",
+    "generate": "Generate the app from its blueprint",
+    "wheels": "Wheel cache",
+    "venv": "Create the app's virtual environment",
+    "install": "Install pinned requirements offline",
+    "tests": "Run the app's own tests",
+    "serve": "Start the app on a free 127.0.0.1 port",
+    "probe": "Probe create/read/update/delete over HTTP",
+}
+
+
+@click.command("demo-app")
+@click.argument("request")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the result as JSON (status, app_dir, spec, …)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the app (default: $IZA_HOME/apps/<slug>); must be empty or new.",
+)
+@click.option(
+    "--blueprint",
+    help="Force a blueprint (tasks, notes, crm, inventory, bookings, finance, blog, "
+    "chat, tracker) instead of choosing one from the request.",
+)
+@pass_state
+def demo_app_cmd(
+    state: State, request: str, as_json: bool, out: Path | None, blueprint: str | None
+) -> int:
+    """Build, test and verify an app from REQUEST, e.g. iza demo-app "todo app with AI".
+
+    Offline (no LLM provider) a deterministic parser reads the request; the output says so.
+    Exits 1 when the generated app fails verification (the failing step is named).
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from iza.apps._flow import plan_spec, run_demo_app
+
+    spec = plan_spec(request, blueprint)
+    settings = state.ready_settings()
+    store = state.store()
+    err = state.console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, status: str) -> None:
+            title = _STEP_TITLES.get(step, step)
+            if step not in tasks:
+                tasks[step] = bar.add_task(title, total=1)
+            if status == "ok":
+                bar.update(tasks[step], completed=1, description=f"[green]✓[/] {title}")
+            elif status == "failed":
+                bar.update(tasks[step], completed=1, description=f"[red]✗[/] {title}")
+                bar.stop_task(tasks[step])
+
+        result = run_demo_app(spec, settings, store, out=out, progress=progress)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        _print(state, result)
+    return 0 if result.status == "delivered" else 1
+
+
+def _print(state: State, result: DemoResult) -> None:
+    from rich.markup import escape
+
+    console = state.console()
+    data = result.as_dict()
+    spec = result.spec
+    if spec.mode == "offline":
+        console.print("[dim]mode: offline — no LLM was used; the request was read by the offline parser[/]")
+    else:
+        console.print(f"[dim]mode: {escape(spec.mode)} — the spec came from the registered planner[/]")
+    console.print(
+        f"[bold]{escape(spec.name)}[/] · blueprint [bold]{spec.blueprint}[/] · "
+        f"features {', '.join(spec.features)}"
+    )
+    for e in spec.entities:
+        fields = ", ".join(f"{f.name}:{f.type}" + (f"→{f.ref}" if f.ref else "") for f in e.fields)
+        console.print(f"  {e.label} (/{e.plural}): {escape(fields)}")
+    if result.status == "delivered":
+        console.print(
+            f"[green]delivered[/] in {data['seconds']} s: {data['tests']['passed']} tests passed, "
+            f"every entity probed over HTTP"
+        )
+        console.print(f"app   {escape(str(result.app_dir))}")
+        console.print(f"run   {escape(data['run'])}")
+    else:
+        failed = data["failed_step"] or {}
+        detail = escape(str(failed.get("detail")))
+        console.print(f"[red]failed[/] at step [bold]{failed.get('name')}[/]: {detail}")
+        console.print(f"files kept for inspection in {escape(str(result.app_dir))}")
+    for line in data["notes"]:
+        console.print(f"[dim]note: {escape(line)}[/]")
