@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from llm_wire_script import WireScript
 
 from iza.agents import Workforce, create_mission, run_mission
 from iza.agents._llm_model import LLMChatModel
@@ -22,6 +21,7 @@ from iza.kernel.config import load
 from iza.kernel.store import Store
 from iza.llm._journal import CallRow
 from iza.llm.fakeservers import FakeOpenAI
+from llm_wire_script import WireScript
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
