@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from iza.agents._errors import LimitExceeded
@@ -48,11 +49,9 @@ class LLMChatModel(ChatModel):
     """Answers workforce turns with ``iza.llm`` (router, budgets, journal)."""
 
     def __init__(self, settings: Settings, store: Store, llm: LLM | None = None) -> None:
-        from iza.llm import LLM
-
         self.settings = settings
         self.store = store
-        self.llm = llm if llm is not None else LLM(settings, store=store)
+        self.llm = llm if llm is not None else _shared_llm(settings, store)
         self._budgeted: set[str] = set()
         self._lock = threading.Lock()
 
@@ -92,14 +91,32 @@ class LLMChatModel(ChatModel):
                             tokens_in=result.usage.input_tokens, tokens_out=result.usage.output_tokens,
                             cost_micros=round(result.cost_usd * 1e6))
 
-    def mission_cost_micros(self, mission_id: str) -> int:
-        """What the LLM journal says this mission has spent, USD millionths (rounded)."""
+    def mission_cost_micros(self, mission_id: str, since: datetime | None = None) -> int:
+        """What the LLM journal says this mission has spent, USD millionths (rounded). ``since``
+        (the mission's creation) keeps the read to the journal's recent rows."""
         from iza.llm import usage
 
-        for row in usage(self.store, by="mission"):
+        for row in usage(self.store, by="mission", since=since):
             if row["mission"] == mission_id:
                 return round(int(row["cost_nanos"]) / 1000)
         return 0
+
+
+_SHARED: dict[str, tuple[Settings, LLM]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_llm(settings: Settings, store: Store) -> LLM:
+    """One :class:`~iza.llm.LLM` per database and settings in a process: its budget guard holds
+    the in-flight reservations, so missions running side by side must share it (or they could
+    each squeeze under the same remaining dollar)."""
+    from iza.llm import LLM
+
+    with _SHARED_LOCK:
+        hit = _SHARED.get(store.url)
+        if hit is None or hit[0] is not settings:
+            hit = _SHARED[store.url] = (settings, LLM(settings, store=store))
+        return hit[1]
 
 
 def llm_model_factory(settings: Settings, store: Store) -> ChatModel | None:

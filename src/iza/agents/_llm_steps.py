@@ -78,7 +78,7 @@ def ask(run: Run, task: TaskRow, turn: int, messages: list[ChatMessage], *,
     request = ChatRequest(agent.model, tuple(messages), tuple(tools or ()), schema, meta)
     start = utcnow()
     resp = run.wf.model.chat(request) if run.wf.model is not None else ChatResponse()
-    spent = _journal_cost(run)
+    spent = _journal_cost(run, mission)
     with run.wf.store.transaction() as session:
         session.add(JournalRow(key=key, mission_id=run.mission_id, response=resp.as_dict(),
                                created_at=utcnow()))
@@ -95,11 +95,11 @@ def ask(run: Run, task: TaskRow, turn: int, messages: list[ChatMessage], *,
     return resp
 
 
-def _journal_cost(run: Run) -> int | None:
+def _journal_cost(run: Run, mission: MissionRow) -> int | None:
     """The mission's cost from the model's own journal, when the model keeps one (``iza.llm``):
     it also counts repair attempts the workforce never sees. ``None`` keeps the running sum."""
     source = getattr(run.wf.model, "mission_cost_micros", None)
-    return int(source(run.mission_id)) if callable(source) else None
+    return int(source(run.mission_id, mission.created_at)) if callable(source) else None
 
 
 def _structured(run: Run, task: TaskRow, messages: list[ChatMessage], schema: dict[str, Any],
