@@ -93,3 +93,39 @@ def test_off_by_default_and_unknown_services_start_nothing(
         unwire()
     with store.read() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(OrderRow)) == 3
+
+
+def test_stripe_replay_of_a_paid_checkout_delivers_the_order(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real command: a replayed checkout.session.completed pays an order, whose
+    mission runs (offline playbook, labelled so) and delivers it."""
+    from iza.cli import main
+
+    session = {"id": "cs_test_1", "object": "checkout.session", "mode": "payment",
+               "payment_status": "paid", "amount_total": 29_900, "currency": "usd",
+               "customer_email": "ada@example.com", "metadata": {"iza_service": "workflow-automation"}}
+    event = {"id": "evt_test_1", "object": "event", "type": "checkout.session.completed",
+             "created": int(datetime.now(UTC).timestamp()), "api_version": "2025-03-31.basil",
+             "data": {"object": session}}
+    src = tmp_path / "events.json"
+    src.write_text(json.dumps([event]))
+    monkeypatch.setenv("IZA_AGENTS_DELIVER_PAID_ORDERS", "true")
+    with pytest.raises(SystemExit) as info:
+        main(["stripe", "replay", str(src), "--json"])
+        raise SystemExit(0)
+    assert info.value.code in (0, None), capsys.readouterr().err
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["orders", "list", "--json"])
+        raise SystemExit(0)
+    [order] = json.loads(capsys.readouterr().out)["orders"]
+    assert order["status"] == "delivered" and order["mission_id"]
+    with pytest.raises(SystemExit):
+        main(["missions", "show", order["mission_id"], "--json"])
+        raise SystemExit(0)
+    view = json.loads(capsys.readouterr().out)
+    assert view["state"] == "completed" and view["mode"] == "offline-playbook"
+    assert view["order_id"] == order["id"]
+    from iza._system import _wired
+
+    assert _wired == {}  # the command removed its subscriptions when it finished

@@ -72,16 +72,24 @@ _wired_lock = threading.Lock()
 
 
 def wire_events(settings: Settings, store: Store, *, background: bool = True) -> Callable[[], None]:
-    """Subscribe the cross-subsystem handlers for ``store`` once per process; returns an unwire
-    function. ``background`` runs missions in a thread (``iza serve``); else in the caller's
-    thread (a CLI command must not exit before its mission ends). ``executor = "celery"`` queues
-    them instead."""
+    """Subscribe the cross-subsystem handlers for ``store`` (only when the setting is on, once per
+    process and database); returns the function that removes what this call subscribed.
+    ``background`` runs missions in a thread (``iza serve``); else in the caller's thread (a CLI
+    command must not exit before its mission ends). ``executor = "celery"`` queues them instead.
+
+    Subscribers are process-wide and hold this store, so nothing is subscribed unless asked for:
+    a process that never opts in never calls into a store it no longer uses."""
     from iza.agents import MissionCompleted
     from iza.business import OrderPaid
 
+    def nothing() -> None:
+        return None
+
+    if not settings.get_bool("agents.deliver_paid_orders"):
+        return nothing
     with _wired_lock:
         if store.url in _wired:
-            return _wired[store.url]
+            return nothing
 
         def on_paid(event: OrderPaid) -> None:
             if settings.get_bool("agents.deliver_paid_orders"):

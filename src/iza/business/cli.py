@@ -80,8 +80,11 @@ def stripe_replay(state: State, file: Path, as_json: bool) -> None:
 
     events = load_events_file(file)
     store = state.store()
-    wire_events(state.settings(), store, background=False)  # paid orders may start missions
-    results = [process_event(store, ev) for ev in events]
+    unwire = wire_events(state.settings(), store, background=False)  # paid orders → missions
+    try:
+        results = [process_event(store, ev) for ev in events]
+    finally:
+        unwire()
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
