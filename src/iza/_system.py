@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 
 from iza.kernel.config import Settings
+from iza.kernel.events import subscribe, unsubscribe
 from iza.kernel.registry import BOOT_ORDER, Component, Health, Registry
+from iza.kernel.store import Store
 
-__all__ = ["build_registry"]
+__all__ = ["build_registry", "wire_events"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +61,96 @@ def _down(detail: str) -> Callable[[Settings], Health]:
 
 def _disabled(_settings: Settings) -> Health:
     return Health.disabled("not part of this build yet")
+
+
+# ---- domain-event wiring: order.paid (business) → delivering mission (agents) ---------------
+# business must not import agents, so the composition root subscribes for them. Opt-in with
+# ``agents.deliver_paid_orders``: a paid order then gets a mission for its service (catalog slug =
+# workforce service id), linked both ways (order.mission_id, mission.order_id, so the mission's
+# LLM calls are attributed to the order); a completed mission marks the order delivered.
+_wired: dict[str, Callable[[], None]] = {}
+_wired_lock = threading.Lock()
+
+
+def wire_events(settings: Settings, store: Store, *, background: bool = True) -> Callable[[], None]:
+    """Subscribe the cross-subsystem handlers for ``store`` (only when the setting is on, once per
+    process and database); returns the function that removes what this call subscribed.
+    ``background`` runs missions in a thread (``iza serve``); else in the caller's thread (a CLI
+    command must not exit before its mission ends). ``executor = "celery"`` queues them instead.
+
+    Subscribers are process-wide and hold this store, so nothing is subscribed unless asked for:
+    a process that never opts in never calls into a store it no longer uses."""
+    from iza.agents import MissionCompleted
+    from iza.business import OrderPaid
+
+    def nothing() -> None:
+        return None
+
+    if not settings.get_bool("agents.deliver_paid_orders"):
+        return nothing
+    with _wired_lock:
+        if store.url in _wired:
+            return nothing
+
+        def on_paid(event: OrderPaid) -> None:
+            if settings.get_bool("agents.deliver_paid_orders"):
+                _deliver_order(settings, store, event.order_id, event.service_slug, background)
+
+        def on_completed(event: MissionCompleted) -> None:
+            _mark_delivered(store, event.mission_id)
+
+        subscribe(OrderPaid, on_paid)  # type: ignore[arg-type]
+        subscribe(MissionCompleted, on_completed)  # type: ignore[arg-type]
+
+        def unwire() -> None:
+            unsubscribe(on_paid)  # type: ignore[arg-type]
+            unsubscribe(on_completed)  # type: ignore[arg-type]
+            with _wired_lock:
+                _wired.pop(store.url, None)
+
+        _wired[store.url] = unwire
+        return unwire
+
+
+def _deliver_order(settings: Settings, store: Store, order_id: str, slug: str,
+                   background: bool) -> str | None:
+    from iza.agents import Workforce, cancel_mission, create_mission, run_mission
+    from iza.business._ledger import attach_mission
+    from iza.business._models import OrderRow
+
+    with store.read() as session:
+        order = session.get(OrderRow, order_id)
+        if order is None or order.mission_id:  # already delivering (a redelivered order.paid)
+            return None
+    wf = Workforce.from_settings(settings, store)
+    if slug not in {s.id for s in wf.catalog.services}:
+        logger.info("order %s: the workforce has no service %r; no mission started", order_id, slug)
+        return None
+    mission_id = create_mission(wf, f"Deliver paid order {order_id} ({slug})", slug, order_id=order_id)
+    if not attach_mission(store, order_id, mission_id):  # lost a race with another delivery
+        cancel_mission(store, mission_id)
+        return None
+    logger.info("order %s paid: mission %s started (%s)", order_id, mission_id, wf.mode)
+    if settings.get_str("executor") == "celery":
+        from iza.agents._celery import submit
+
+        submit(settings, mission_id)
+    elif background:
+        threading.Thread(target=run_mission, args=(wf, mission_id), daemon=True,
+                         name=f"mission-{mission_id}").start()
+    else:
+        run_mission(wf, mission_id)
+    return mission_id
+
+
+def _mark_delivered(store: Store, mission_id: str) -> None:
+    import sqlalchemy as sa
+
+    from iza.business._ledger import deliver_order
+    from iza.business._models import OrderRow
+
+    with store.read() as session:
+        ids = list(session.scalars(sa.select(OrderRow.id).where(OrderRow.mission_id == mission_id,
+                                                                OrderRow.status == "paid")))
+    for order_id in ids:
+        deliver_order(store, order_id, mission_id)

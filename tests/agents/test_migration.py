@@ -1,4 +1,4 @@
-"""The a0001 migration creates exactly the tables the models declare (no drift)."""
+"""The agents migrations (a0001, a0002) create exactly the tables the models declare (no drift)."""
 
 from __future__ import annotations
 
@@ -18,4 +18,4 @@ def test_models_match_the_migration(store: Store) -> None:
 
 def test_branch_label_and_head(store: Store) -> None:
     state = store.migration_state()
-    assert "a0001" in state.heads and state.up_to_date
+    assert "a0002" in state.heads and state.up_to_date

@@ -2,9 +2,12 @@
 
 Every model call goes through :func:`ask`, which (1) answers from the journal when this task's
 turn was already asked before a crash, (2) refuses to spend past the mission budget or the
-agent's per-task budget, and (3) records cost, tokens and a span. Structured answers are parsed
-and checked here; a malformed answer is sent back to the model as an observation and asked
-again, up to ``max_steps`` turns, then the task fails with :class:`ModelOutputError`.
+agent's per-task budget, and (3) records cost, tokens and a span. The request's metadata names
+mission, task, agent, order and the mission budget, so ``iza.llm`` journals and budgets the call;
+when the model keeps a journal (``iza.llm``), the mission's cost is read back from it.
+Structured answers are parsed and checked here; a malformed answer is sent back to the model
+as an observation and asked again, up to ``max_steps`` turns, then the task fails with
+:class:`ModelOutputError`.
 Tool errors go back to the worker as observations; a worker that loops is stopped by
 ``max_steps`` or by ``max_tool_repeats`` (identical tool and arguments).
 """
@@ -68,22 +71,35 @@ def ask(run: Run, task: TaskRow, turn: int, messages: list[ChatMessage], *,
         raise LimitExceeded("task_budget_micros", f"agent {agent.id} spent its per-task budget of "
                             f"{agent.task_budget_micros} µUSD on {task.title!r}",
                             fix=f"raise task_budget_micros of {agent.id} in the roster")
-    request = ChatRequest(agent.model, tuple(messages), tuple(tools or ()), schema,
-                          {"mission": run.mission_id, "task": task.id, "agent": agent.id})
+    meta = {"mission": run.mission_id, "task": task.id, "agent": agent.id,
+            "mission_budget_micros": str(run.limits.mission_budget_micros)}
+    if mission.order_id:
+        meta["order"] = mission.order_id
+    request = ChatRequest(agent.model, tuple(messages), tuple(tools or ()), schema, meta)
     start = utcnow()
     resp = run.wf.model.chat(request) if run.wf.model is not None else ChatResponse()
+    spent = _journal_cost(run, mission)
     with run.wf.store.transaction() as session:
         session.add(JournalRow(key=key, mission_id=run.mission_id, response=resp.as_dict(),
                                created_at=utcnow()))
         for table, ident in ((TaskRow, task.id), (MissionRow, run.mission_id)):
-            session.execute(sa.update(table).where(table.id == ident).values(
-                cost_micros=table.cost_micros + resp.cost_micros,
-                tokens_in=table.tokens_in + resp.tokens_in,
-                tokens_out=table.tokens_out + resp.tokens_out))
+            values: dict[str, Any] = {"cost_micros": table.cost_micros + resp.cost_micros,
+                                      "tokens_in": table.tokens_in + resp.tokens_in,
+                                      "tokens_out": table.tokens_out + resp.tokens_out}
+            if table is MissionRow and spent is not None:
+                values["cost_micros"] = spent
+            session.execute(sa.update(table).where(table.id == ident).values(**values))
     run.span("llm", f"chat {resp.model or agent.model}", task, agent.id, start, utcnow(), "ok",
              {"gen_ai.request.model": agent.model, "gen_ai.usage.input_tokens": resp.tokens_in,
               "gen_ai.usage.output_tokens": resp.tokens_out, "iza.cost_micros": resp.cost_micros})
     return resp
+
+
+def _journal_cost(run: Run, mission: MissionRow) -> int | None:
+    """The mission's cost from the model's own journal, when the model keeps one (``iza.llm``):
+    it also counts repair attempts the workforce never sees. ``None`` keeps the running sum."""
+    source = getattr(run.wf.model, "mission_cost_micros", None)
+    return int(source(run.mission_id, mission.created_at)) if callable(source) else None
 
 
 def _structured(run: Run, task: TaskRow, messages: list[ChatMessage], schema: dict[str, Any],

@@ -98,11 +98,13 @@ def _playbook_tree(session: Session, wf: Workforce, mission: MissionRow, root: T
              title=f"Deliver: {service.name}", agent_id=service.strategist, limits=wf.limits)
 
 
-def create_mission(wf: Workforce, request: str, service_id: str | None = None) -> str:
+def create_mission(wf: Workforce, request: str, service_id: str | None = None, *,
+                   order_id: str | None = None) -> str:
     """Record a mission for ``request`` and its initial task tree; returns the mission id.
 
     Offline (no model) the whole tree comes from the service's playbook now; with a model only
-    the root exists and the strategist plans the rest when the mission runs.
+    the root exists and the strategist plans the rest when the mission runs. ``order_id`` links
+    the mission to the business order it delivers (model calls are attributed to it).
     """
     request = request.strip()
     if not request:
@@ -124,6 +126,7 @@ def create_mission(wf: Workforce, request: str, service_id: str | None = None) -
             id=mission_id, request=request, service_id=service.id, mode=wf.mode, state="pending",
             strategist_id=service.strategist, match_reason=match.reason, limits=wf.limits.as_dict(),
             workspace=str(workspace), cost_micros=0, tokens_in=0, tokens_out=0, created_at=utcnow(),
+            order_id=order_id or None,
         )
         session.add(mission)
         session.flush()
@@ -151,7 +154,8 @@ def _mission_dict(m: MissionRow) -> dict[str, Any]:
         "strategist": m.strategist_id, "match_reason": m.match_reason, "limits": m.limits,
         "workspace": m.workspace, "result": m.result, "error": m.error,
         "cost_micros": m.cost_micros, "tokens_in": m.tokens_in, "tokens_out": m.tokens_out,
-        "created_at": m.created_at, "started_at": m.started_at, "finished_at": m.finished_at,
+        "order_id": m.order_id, "created_at": m.created_at, "started_at": m.started_at,
+        "finished_at": m.finished_at,
     }
 
 

@@ -50,6 +50,8 @@ class MissionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the business order this mission delivers, if any (the LLM journal is tagged with it)
+    order_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, index=True)
 
 
 class TaskRow(Base):

@@ -2,8 +2,9 @@
 
 Everything a mission needs is injected here once (``Workforce.from_settings`` builds the
 defaults), so tests pass a scripted model or another memory without touching anything deeper.
-A model factory registered by the LLM layer (:func:`register_model_factory`) is used when no
-model is passed; with none, missions run their offline playbooks and say so.
+A model factory installed with :func:`register_model_factory` is used when no model is passed;
+otherwise :mod:`iza.agents._llm_model` adapts ``iza.llm`` when a provider is configured there;
+with neither, missions run their offline playbooks and say so.
 """
 
 from __future__ import annotations
@@ -51,10 +52,15 @@ def register_memory_factory(factory: MemoryFactory | None) -> None:
         _memory_factories[:] = [factory] if factory is not None else []
 
 
-def _factory_model(settings: Settings) -> ChatModel | None:
+def _factory_model(settings: Settings, store: Store) -> ChatModel | None:
+    """A registered factory wins; otherwise ``iza.llm`` when it has a provider configured."""
     with _lock:
         factory = _factories[0] if _factories else None
-    return factory(settings) if factory is not None else None
+    if factory is not None:
+        return factory(settings)
+    from iza.agents._llm_model import llm_model_factory
+
+    return llm_model_factory(settings, store)
 
 
 def _factory_memory(settings: Settings, store: Store) -> MemorySink:
@@ -144,7 +150,7 @@ class Workforce:
         allow = tuple(h.strip() for h in settings.get_str("agents.http_allowlist").split(",") if h.strip())
         return cls(
             store, home=settings.home, roster=roster, catalog=catalog, tools=registry,
-            memory=memory or _factory_memory(settings, store), model=model or _factory_model(settings),
+            memory=memory or _factory_memory(settings, store), model=model or _factory_model(settings, store),
             limits=limits or Limits.from_settings(settings), http_allowlist=allow,
             http_timeout=float(settings["agents.http_timeout"]),
             approval_above_minor=settings.get_int("agents.approval_above_minor"), clock=clock,

@@ -157,14 +157,17 @@ def _finish(state: State, view: dict[str, Any], as_json: bool) -> None:
 @missions_group.command("run")
 @click.argument("request")
 @click.option("--service", "service_id", help="Catalog service id (default: matched from the request).")
+@click.option("--order", "order_id", help="The business order this mission delivers (LLM cost is "
+              "attributed to it).")
 @_JSON
 @pass_state
-def missions_run(state: State, request: str, service_id: str | None, as_json: bool) -> None:
+def missions_run(state: State, request: str, service_id: str | None, order_id: str | None,
+                 as_json: bool) -> None:
     """Turn REQUEST into a mission and run it (offline playbook when no model is configured)."""
     from iza.agents._missions import create_mission
 
     wf = _workforce(state)
-    mission_id = create_mission(wf, request, service_id)
+    mission_id = create_mission(wf, request, service_id, order_id=order_id)
     _finish(state, _execute(state, wf, mission_id), as_json)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from iza.business._costs import cost_sources
+from iza.business._llm_costs import journal_cost_lines
 from iza.business._rollup import ledger_sums
 from iza.errors import ConfigError
 from iza.kernel.store import Store
@@ -241,8 +242,9 @@ def revenue(store: Store, start: datetime, end: datetime) -> dict[str, Any]:
     by_service: dict[str, dict[str, dict[str, int]]] = {}
     with store.read() as session:
         rows = ledger_sums(session, start, end)
-    extra = [(line.currency, line.service_slug, "llm_cost", -abs(line.amount_minor))
-             for src in cost_sources().values() for line in src(start, end)]
+    lines = [*journal_cost_lines(store, start, end),
+             *(line for src in cost_sources().values() for line in src(start, end))]
+    extra = [(line.currency, line.service_slug, "llm_cost", -abs(line.amount_minor)) for line in lines]
     for cur, service, kind, amount in rows + extra:
         field_name = _SIGN_KINDS.get(kind)
         if field_name is None:

@@ -7,9 +7,9 @@ Two ways in, both summed into margins:
 * cost *sources* registered with :func:`register_cost_source` — a function
   ``(start, end) -> iterable of CostLine`` read at report time.
 
-``iza.llm`` (the run journal) is a lower layer that does not exist on this branch yet; when it
-lands, the composition root registers a source that reads the journal (runs tagged with a
-mission id, missions linked to orders), without this package importing upwards.
+The ``iza.llm`` run journal is read directly by :mod:`iza.business._llm_costs` (a lower layer:
+calls tagged with an order id by the missions that deliver it); these two ways in are for other
+meters. Do not feed the same calls through more than one of them.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from iza.kernel.store import Store, utcnow
 
 __all__ = [
     "advance_watermark",
+    "attach_mission",
     "charge_refund_total",
     "create_order",
     "deliver_order",
@@ -180,6 +181,19 @@ def deliver_order(store: Store, order_id: str, mission_id: str | None = None) ->
         publish(store, OrderDelivered(order.id, order.service_slug, order.mission_id),
                 session=session)
         return order
+
+
+def attach_mission(store: Store, order_id: str, mission_id: str) -> bool:
+    """Link ``order_id`` to the mission that delivers it, unless it already has one (a redelivered
+    ``order.paid`` must not start a second mission); True when this call linked it."""
+    with store.transaction() as session:
+        order = session.get(OrderRow, order_id)
+        if order is None:
+            raise NotFoundError(f"no order {order_id!r}", fix="run `iza orders list`")
+        if order.mission_id:
+            return False
+        order.mission_id = mission_id
+        return True
 
 
 def record_llm_cost(store: Store, *, order_id: str, amount_minor: int, currency: str,

@@ -2,7 +2,9 @@
 
 The same sign conventions as :func:`iza.business._analytics.revenue`, grouped by another key.
 Per order and per customer read the ledger rows directly (the rollup has no such key);
-per month uses month boundaries in ``business.timezone``.
+per month uses month boundaries in ``business.timezone``. LLM cost comes from the ledger's
+``llm_cost`` rows plus, per order, service and month, the ``iza.llm`` run journal
+(:mod:`iza.business._llm_costs`); per customer it is the ledger rows only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from iza.business._analytics import month_bounds, revenue
+from iza.business._llm_costs import journal_cost_lines
 from iza.business._models import LedgerRow
 from iza.errors import InputError
 from iza.kernel.store import Store
@@ -65,5 +68,11 @@ def margins(store: Store, start: datetime, end: datetime, by: str, tz: ZoneInfo)
             acc = accs.setdefault((str(key), cur), {"gross": 0, "refunds": 0, "disputes": 0, "fees": 0,
                                                "llm_costs": 0})
             acc[name] += int(total) if name == "gross" else -int(total)
+    if by == "order":  # model spend of the orders' missions, from the LLM run journal
+        for line in journal_cost_lines(store, start, end):
+            if line.order_id:
+                acc = accs.setdefault((line.order_id, line.currency), {
+                    "gross": 0, "refunds": 0, "disputes": 0, "fees": 0, "llm_costs": 0})
+                acc["llm_costs"] += abs(line.amount_minor)
     out = [{"key": k, "currency": c, **_finish(a)} for (k, c), a in accs.items()]
     return sorted(out, key=lambda r: (-r["margin"], r["key"]))

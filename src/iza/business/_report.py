@@ -7,6 +7,7 @@ from typing import Any
 
 from iza.business._analytics import mrr_timeline, revenue, subscription_report, zone
 from iza.business._costs import cost_sources
+from iza.business._llm_costs import JOURNAL_SOURCE
 from iza.errors import InputError
 from iza.kernel.config import Settings
 from iza.kernel.store import Store
@@ -55,8 +56,7 @@ def revenue_report(settings: Settings, store: Store, start: datetime, end: datet
         **subs,
         **money,
         "trial_conversion": trial_conversion(store, start, end),
-        "llm_costs_source": ("ledger llm_cost rows + " + ", ".join(sources)) if sources else
-        "ledger llm_cost rows only (no run journal connected)",
+        "llm_costs_source": "ledger llm_cost rows + " + ", ".join([JOURNAL_SOURCE, *sources]),
     }
 
 

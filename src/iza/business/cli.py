@@ -75,11 +75,16 @@ def stripe_replay(state: State, file: Path, as_json: bool) -> None:
     """Re-process saved Stripe events (a JSON event, a list, or JSON lines) in created order.
 
     Replaying is idempotent: events already processed are reported as duplicates."""
+    from iza._system import wire_events
     from iza.business._webhook import load_events_file, process_event
 
     events = load_events_file(file)
     store = state.store()
-    results = [process_event(store, ev) for ev in events]
+    unwire = wire_events(state.settings(), store, background=False)  # paid orders → missions
+    try:
+        results = [process_event(store, ev) for ev in events]
+    finally:
+        unwire()
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1

@@ -112,6 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(its amount_minor argument, minor units) waits for a person's approval.", type=int),
     Setting("agents.celery_queue", "iza-agents", "Celery queue missions are sent to when "
             "executor=celery."),
+    Setting("agents.deliver_paid_orders", False, "Start the delivering mission when an order "
+            "is paid (order.paid), in `iza serve` and the CLI commands that mark orders paid.",
+            type=bool),
     # ---- workflows ------------------------------------------------------------------------
     # ---- business -------------------------------------------------------------------------
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),

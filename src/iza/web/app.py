@@ -98,4 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     for ref in _mounts.ROUTERS:
         module_name, _, attr = ref.partition(":")
         app.include_router(getattr(importlib.import_module(module_name), attr))
+    from iza._system import wire_events  # order.paid → delivering mission (opt-in setting)
+
+    wire_events(settings, store)
     return app
