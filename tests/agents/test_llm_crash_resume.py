@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from llm_wire_script import WireScript, kind_of
 
 from iza.agents import list_missions, mission_view
 from iza.kernel.store import Store
 from iza.llm._journal import CallRow
 from iza.llm.fakeservers import FakeOpenAI, Reply
+from llm_wire_script import WireScript, kind_of
 
 #: plan ×3 (malformed twice), then breakdown, Frontend turns 0-1, Backend turn 0 and turn 1 = 8th
 BLOCK_AT = 8
