@@ -1,0 +1,5 @@
+"""flow nodes."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""transform nodes."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
