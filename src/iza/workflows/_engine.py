@@ -75,6 +75,8 @@ class Execution:
     waiting: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_node: str | None = None
     custom_data: dict[str, Any] = field(default_factory=dict)
+    #: Per-node state that survives between runs of a node (Loop Over Items' remaining items).
+    node_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     resumed_wait: bool = False
     #: How short waits sleep; the conformance harness injects a clock that does not block.
     sleep: Callable[[float], None] = time.sleep
@@ -104,13 +106,15 @@ class Execution:
         self.stack = [{"node": node.name, "inputs": [items or [{"json": {}}]], "source": [None]}]
 
     def state(self) -> dict[str, Any]:
-        return {"stack": self.stack, "waiting": self.waiting, "last_node": self.last_node}
+        return {"stack": self.stack, "waiting": self.waiting, "last_node": self.last_node,
+                "node_state": self.node_state}
 
     def restore(self, run_data: dict[str, Any], state: dict[str, Any]) -> None:
         self.run_data = run_data
         self.stack = list(state.get("stack") or [])
         self.waiting = dict(state.get("waiting") or {})
         self.last_node = state.get("last_node")
+        self.node_state = dict(state.get("node_state") or {})
 
     # ---- loop -----------------------------------------------------------------------------
     def run(self) -> ExecutionResult:
@@ -166,6 +170,7 @@ class Execution:
         self.last_node = name
         if outputs is not None:
             self.box.set_run(name, {"main": outputs, "source": run["source"]})
+            self.box.set_context(name, self.node_state.get(name, {}))
         if self.on_node_done is not None:
             self.on_node_done(self, name, run)
 

@@ -128,6 +128,9 @@ class JsSandbox:
     def set_run(self, node: str, run: dict[str, Any]) -> None:
         self._ctx.eval(f"__iza.setRun({json.dumps(node)}, {json.dumps(_to_js(_clean(run)))})")
 
+    def set_context(self, node: str, context: dict[str, Any]) -> None:
+        self._ctx.eval(f"__iza.setContext({json.dumps(node)}, {json.dumps(_to_js(_clean(context)))})")
+
     def eval_params(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         return list(from_js(self._call("evalParams", request)))
 

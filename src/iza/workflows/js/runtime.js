@@ -4,12 +4,13 @@
 var __iza = (function () {
   "use strict";
   var DateTime = luxon.DateTime;
-  var S = { runData: {}, workflow: {}, execution: {}, nodes: {}, fns: {}, staticData: {} };
+  var S = { contexts: {}, runData: {}, workflow: {}, execution: {}, nodes: {}, fns: {}, staticData: {} };
 
   function configure(cfgText) {
     var cfg = JSON.parse(cfgText);
     luxon.Settings.defaultZone = cfg.timezone || "America/New_York";
     S.runData = {};
+    S.contexts = {};
     S.workflow = cfg.workflow || {};
     S.execution = cfg.execution || {};
     S.nodes = cfg.nodes || {};
@@ -19,6 +20,11 @@ var __iza = (function () {
   function setRun(name, runText) {
     var run = JSON.parse(runText);
     (S.runData[name] = S.runData[name] || []).push(run);
+    return 0;
+  }
+
+  function setContext(name, text) {
+    S.contexts[name] = JSON.parse(text);
     return 0;
   }
 
@@ -87,7 +93,7 @@ var __iza = (function () {
       itemMatching: function (i) { var c = Object.assign({}, ctx, { itemIndex: i }); return pairedItem(name, c); },
       get params() { return (S.nodes[name] || {}).parameters || {}; },
       get isExecuted() { return !!(S.runData[name] && S.runData[name].length); },
-      context: {},
+      get context() { return S.contexts[name] || {}; },
       get runIndex() { return (S.runData[name] || []).length - 1; },
     };
   }
@@ -100,7 +106,7 @@ var __iza = (function () {
         var items = outputItems(name, 0);
         var it = items[ctx.itemIndex] || items[0] || {};
         return {
-          json: it.json, binary: it.binary, data: it.json, context: {},
+          json: it.json, binary: it.binary, data: it.json, context: S.contexts[name] || {},
           parameter: (S.nodes[name] || {}).parameters || {},
           runIndex: (S.runData[name] || []).length - 1,
         };
@@ -331,6 +337,6 @@ var __iza = (function () {
   }
   function takeCode() { return out(CODE); }
 
-  return { configure: configure, setRun: setRun, evalParams: evalParams, evalOne: evalOne,
+  return { configure: configure, setRun: setRun, setContext: setContext, evalParams: evalParams, evalOne: evalOne,
     runCode: runCode, takeCode: takeCode, S: S };
 })();
