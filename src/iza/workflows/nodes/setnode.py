@@ -162,16 +162,15 @@ def _v1(ctx: NodeContext) -> Outputs:
         values = ctx.param("values", i, {}) or {}
         for kind in ("boolean", "number", "string"):
             for entry in values.get(kind, []) or []:
-                if "name" not in entry:
-                    continue
-                value = entry.get("value")
+                default = {"boolean": False, "number": 0, "string": ""}[kind]
+                value = entry.get("value", default)
                 if kind == "boolean":
                     value = bool(value) if value is not UNDEFINED else False
                 elif kind == "number" and value is UNDEFINED:
                     value = 0
                 elif kind == "string" and value is UNDEFINED:
                     value = ""
-                set_path(new, str(entry["name"]), value, dot)
+                set_path(new, js_string(entry.get("name", "propertyName")), value, dot)
         res: dict[str, Any] = {"json": new, "pairedItem": {"item": i}}
         if item.get("binary") and not keep_only:
             res["binary"] = item["binary"]
