@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("iza.cli.system:events_group", "Show domain events from the outbox."),
     "tokens": ("iza.cli.system:tokens_group", "Create, list and revoke API tokens."),
     "serve": ("iza.cli.serve:serve_cmd", "Run the web dashboard and JSON API."),
+    "workflows": ("iza.workflows.cli:workflows_group", "Import, validate, run and inspect workflows."),
 }
 
 

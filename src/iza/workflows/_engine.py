@@ -123,23 +123,28 @@ class Execution:
                 if not self.stack:
                     if not self._release_waiting():
                         break
-                task = self.stack.pop(0)
+                # The task stays on the stack until it has completed, so a checkpoint taken
+                # while it runs (or a crash) leaves it there to be run again on resume.
+                task = self.stack[0]
                 try:
                     outputs = self._run_task(task)
                 except WaitRequested as wait:
                     # The Wait node runs again on resume and then passes its items on.
                     task["_resume"] = True
-                    self.stack.insert(0, task)
                     self.last_node = task["node"]
-                    if self.on_node_done is not None:
-                        self.on_node_done(self, task["node"], {"executionStatus": "waiting"})
+                    self._checkpoint(task["node"], {"executionStatus": "waiting",
+                                                    "waitTill": wait.resume_at})
                     return ExecutionResult("waiting", self.run_data, self.last_node,
                                            wait_till=wait.resume_at)
                 except NodeError as err:
-                    self._record(task, None, "error", err.as_json())
+                    self.stack.pop(0)
+                    run = self._record(task, None, "error", err.as_json())
+                    self._checkpoint(task["node"], run)
                     return ExecutionResult("error", self.run_data, self.last_node, error=err.as_json())
-                self._record(task, outputs, "success")
+                self.stack.pop(0)
+                run = self._record(task, outputs, "success")
                 self._schedule_children(task["node"], outputs)
+                self._checkpoint(task["node"], run)
         except WorkflowError as err:
             info = {"message": err.message, "name": type(err).__name__}
             return ExecutionResult("error", self.run_data, self.last_node, error=info)
@@ -154,7 +159,7 @@ class Execution:
         return False
 
     def _record(self, task: dict[str, Any], outputs: list[list[Item]] | None, status: str,
-                error: dict[str, Any] | None = None) -> None:
+                error: dict[str, Any] | None = None) -> dict[str, Any]:
         name = task["node"]
         run: dict[str, Any] = {
             "startTime": task.get("_start", int(time.time() * 1000)),
@@ -171,6 +176,9 @@ class Execution:
         if outputs is not None:
             self.box.set_run(name, {"main": outputs, "source": run["source"]})
             self.box.set_context(name, self.node_state.get(name, {}))
+        return run
+
+    def _checkpoint(self, name: str, run: dict[str, Any]) -> None:
         if self.on_node_done is not None:
             self.on_node_done(self, name, run)
 
