@@ -288,7 +288,7 @@ var __iza = (function () {
     var m = stack.split("\n").map(function (l) {
       var k = l.indexOf("iza-code-node:"); return k >= 0 ? l.slice(k) : null;
     }).filter(Boolean)[0];
-    if (m) { var mm = /iza-code-node:(\d+)/.exec(m); if (mm) line = Number(mm[1]) - 2; }
+    if (m) { var mm = /iza-code-node:(\d+)/.exec(m); if (mm) line = Number(mm[1]) - 3; }
     return { message: (e && e.message !== undefined) ? String(e.message) : String(e),
       name: (e && e.name) || "Error", line: line, description: (e && e.description) || null,
       stack: stack, node: node };
