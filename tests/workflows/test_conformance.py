@@ -13,13 +13,67 @@ FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "n8n" / "
 FILES = sorted(p for p in FIXTURES.glob("*.json") if p.name != "index.json")
 
 
+#: Fixtures that do not pass yet (node types or behaviours not implemented). Strict: a fixture that
+#: starts passing fails here until it is removed from this list, so the list only shrinks.
+KNOWN_FAILING = frozenset(
+    {
+        "CompareDatasets__test__node__workflow.compareDatasets.forceInputNodeExecution",
+        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy",
+        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy.missing_keys",
+        "CompareDatasets__test__node__workflow.compareDatasets",
+        "CompareDatasets__test__node__workflow.compareDatasets.skipFields",
+        "CompareDatasets__test__node__workflow.update_2_2",
+        "DateTime__test__node__DateTimeWorkflowV2",
+        "DateTime__test__node__DateTimeWorklfow.test",
+        "DateTime__test__node__workflow.includeInputFields_v2",
+        "DateTime__test__node__workflow.luxonDateTime",
+        "DateTime__test__node__workflow.nullDate_v2",
+        "DateTime__test__node__workflow.timestamp",
+        "DateTime__test__node__workflow.timestamp_v2",
+        "DebugHelper__test__ThrowAnError.workflow",
+        "Files__ConvertToFile__test__toText.workflow",
+        "Files__ExtractFromFile__test__workflow.non_utf8_encoding",
+        "Files__test__convert_extract.workflow",
+        "Filter__test__workflow_v1",
+        "HtmlExtract__test__workflow.dotNotation",
+        "Html__test__extractHtmlContent.workflow",
+        "If__test__v1__IF.number",
+        "If__test__v2__IfV2.number",
+        "ItemLists__test__node__workflow.summarize",
+        "ItemLists__test__node__workflow.update_2_1",
+        "ItemLists__test__node__workflow.update_3",
+        "Markdown__test__node__workflow.markdown",
+        "Merge__test__node__workflow.combine.mergeByFields",
+        "Merge__test__node__workflow.mixed.forceInputNodeExecution",
+        "Merge__test__node__workflow.update_2_1",
+        "Set__test__Set.workflow.number",
+        "SplitInBatches__test__SplitInBatches.combineData",
+        "SplitInBatches__test__SplitInBatches.workflow_v1",
+        "SplitInBatches__test__SplitInBatches.workflow_v2",
+        "SplitInBatches__test__SplitInBatches.workflow_v2_done_variable",
+        "Switch__V1__test__switch.rules.workflow",
+        "Switch__V2__test__switch.rules.workflow",
+        "Transform__Summarize__test__workflow.summarize",
+        "Wait__test__Wait.workflow",
+        "Xml__test__node__workflow.xml-valid-data",
+        "Xml__test__node__workflow.xml",
+    }
+)
+
+
 def test_corpus_is_complete() -> None:
     index = json.loads((FIXTURES / "index.json").read_text())
     assert len(FILES) == 88
-    assert len(index) >= 88 or "files" in index
+    assert index["count"] == 88
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name.removesuffix(".json") for p in FILES])
+def _param(p: Path) -> object:
+    name = p.name.removesuffix(".json")
+    marks = [pytest.mark.xfail(strict=True, reason="not implemented yet")] if name in KNOWN_FAILING else []
+    return pytest.param(p, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in FILES])
 def test_fixture(path: Path) -> None:
     result = run_fixture(path)
     assert result.ok, "\n".join(result.problems)

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from wf_helpers import chain, node
 
 from iza.kernel.config import load
 from iza.kernel.store import Store
 from iza.workflows._tables import ExecutionRow, NodeRunRow
 from iza.workflows.service import WorkflowService
-from wf_helpers import chain, node
 
 
 def _workflow(wait_seconds: float) -> dict:
@@ -24,8 +24,14 @@ def _workflow(wait_seconds: float) -> dict:
         node("Start", "manualTrigger"),
         node("First", "code", {"jsCode": "return [{n: 1, at: Date.now()}]"}),
         node("Pause", "wait", {"amount": wait_seconds, "unit": "seconds"}),
-        node("After", "code", {"jsCode": "return $input.all().map(i => ({json: {n: i.json.n + 1, "
-                                         "first: $('First').first().json.at}}))"}),
+        node(
+            "After",
+            "code",
+            {
+                "jsCode": "return $input.all().map(i => ({json: {n: i.json.n + 1, "
+                "first: $('First').first().json.at}}))"
+            },
+        ),
         name="durable",
     )
 
@@ -36,8 +42,12 @@ def test_kill_9_resumes_from_last_completed_node(home: Path, tmp_path: Path) -> 
     env = {**os.environ, "IZA_HOME": str(home), "TZ": "UTC"}
     log = tmp_path / "run.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "iza", "workflows", "run", str(wf_file), "--json"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=sink)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "iza", "workflows", "run", str(wf_file), "--json"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
     settings = load(home)
     store = None
     try:
@@ -66,8 +76,11 @@ def test_kill_9_resumes_from_last_completed_node(home: Path, tmp_path: Path) -> 
     with store.read() as s:
         row = s.scalars(sa.select(ExecutionRow)).one()
         assert row.status == "running"  # the dead process never finished it
-        first_at = s.scalars(sa.select(NodeRunRow).where(NodeRunRow.node == "First")).one() \
+        first_at = (
+            s.scalars(sa.select(NodeRunRow).where(NodeRunRow.node == "First"))
+            .one()
             .run["data"]["main"][0][0]["json"]["at"]
+        )
         exec_id = row.id
 
     svc = WorkflowService(store, settings, sleep=lambda _s: None)
@@ -79,8 +92,10 @@ def test_kill_9_resumes_from_last_completed_node(home: Path, tmp_path: Path) -> 
     after = run_data["After"][0]["data"]["main"][0][0]["json"]
     assert after == {"n": 2, "first": first_at}
     with store.read() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(NodeRunRow)
-                        .where(NodeRunRow.node == "First")) == 1
+        assert (
+            s.scalar(sa.select(sa.func.count()).select_from(NodeRunRow).where(NodeRunRow.node == "First"))
+            == 1
+        )
     store.dispose()
 
 
@@ -105,6 +120,7 @@ def test_every_node_run_is_persisted(store: Store) -> None:
     exec_id, result = svc.run(WorkflowService.parse(_workflow(1)))
     assert result.status == "success"
     with store.read() as s:
-        nodes = s.scalars(sa.select(NodeRunRow.node).where(NodeRunRow.execution_id == exec_id)
-                          .order_by(NodeRunRow.seq)).all()
+        nodes = s.scalars(
+            sa.select(NodeRunRow.node).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
+        ).all()
     assert nodes == ["Start", "First", "Pause", "After"]

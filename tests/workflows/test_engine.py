@@ -23,24 +23,52 @@ def test_expression_helpers_and_template() -> None:
     wf = chain(
         node("Start", "manualTrigger"),
         node("Data", "code", {"jsCode": "return [{name: 'ada', tags: ['a','b','a']}]"}),
-        node("Set", "set", {"assignments": {"assignments": [
-            {"name": "greet", "type": "string", "value": "=Hi {{ $json.name.toTitleCase() }}"},
-            {"name": "n", "type": "number", "value": "={{ $json.tags.unique().length }}"},
-            {"name": "prev", "type": "string", "value": "={{ $prevNode.name }}"},
-            {"name": "first", "type": "string", "value": "={{ $('Data').first().json.name }}"},
-            {"name": "year", "type": "number", "value": "={{ DateTime.fromISO('2024-05-01').year }}"},
-        ]}}, version=3.4),
+        node(
+            "Set",
+            "set",
+            {
+                "assignments": {
+                    "assignments": [
+                        {"name": "greet", "type": "string", "value": "=Hi {{ $json.name.toTitleCase() }}"},
+                        {"name": "n", "type": "number", "value": "={{ $json.tags.unique().length }}"},
+                        {"name": "prev", "type": "string", "value": "={{ $prevNode.name }}"},
+                        {"name": "first", "type": "string", "value": "={{ $('Data').first().json.name }}"},
+                        {
+                            "name": "year",
+                            "type": "number",
+                            "value": "={{ DateTime.fromISO('2024-05-01').year }}",
+                        },
+                    ]
+                }
+            },
+            version=3.4,
+        ),
     )
     result = _run(wf).run()
     assert result.status == "success"
     assert result.run_data["Set"][0]["data"]["main"][0][0]["json"] == {
-        "greet": "Hi Ada", "n": 2, "prev": "Data", "first": "ada", "year": 2024}
+        "greet": "Hi Ada",
+        "n": 2,
+        "prev": "Data",
+        "first": "ada",
+        "year": 2024,
+    }
 
 
 def test_expression_error_names_node_parameter_and_js_error() -> None:
-    wf = chain(node("Start", "manualTrigger"),
-               node("Bad", "set", {"assignments": {"assignments": [
-                   {"name": "x", "type": "string", "value": "={{ $json.missing.deeper }}"}]}}, version=3.4))
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node(
+            "Bad",
+            "set",
+            {
+                "assignments": {
+                    "assignments": [{"name": "x", "type": "string", "value": "={{ $json.missing.deeper }}"}]
+                }
+            },
+            version=3.4,
+        ),
+    )
     result = _run(wf).run()
     assert result.status == "error"
     assert result.error["node"] == "Bad"
@@ -49,19 +77,32 @@ def test_expression_error_names_node_parameter_and_js_error() -> None:
 
 
 def test_code_error_reports_line() -> None:
-    wf = chain(node("Start", "manualTrigger"),
-               node("Code", "code", {"jsCode": "const a = 1;\nconst b = null;\nreturn [{v: b.x}];"}))
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node("Code", "code", {"jsCode": "const a = 1;\nconst b = null;\nreturn [{v: b.x}];"}),
+    )
     result = _run(wf).run()
     assert result.status == "error"
     assert result.error["node"] == "Code" and result.error["line"] == 3
 
 
 def test_code_sandbox_has_no_fs_network_or_env() -> None:
-    wf = chain(node("Start", "manualTrigger"),
-               node("Code", "code", {"jsCode": "return [{t: [typeof require, typeof process, typeof fetch,"
-                                                " typeof XMLHttpRequest].join(',')}]"}))
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node(
+            "Code",
+            "code",
+            {
+                "jsCode": "return [{t: [typeof require, typeof process, typeof fetch,"
+                " typeof XMLHttpRequest].join(',')}]"
+            },
+        ),
+    )
     result = _run(wf).run()
-    assert result.run_data["Code"][0]["data"]["main"][0][0]["json"]["t"] == "undefined,undefined,undefined,undefined"
+    assert (
+        result.run_data["Code"][0]["data"]["main"][0][0]["json"]["t"]
+        == "undefined,undefined,undefined,undefined"
+    )
 
 
 def test_endless_code_loop_is_stopped_at_its_limit() -> None:
@@ -82,36 +123,68 @@ def test_unknown_node_type_fails_with_one_clear_error() -> None:
 
 
 def test_continue_on_fail_error_output() -> None:
-    wf = {"nodes": [node("Start", "manualTrigger"),
-                    node("Code", "code", {"jsCode": "throw new Error('boom')"}, onError="continueErrorOutput"),
-                    node("Err", "noOp")],
-          "connections": {"Start": {"main": [[{"node": "Code", "type": "main", "index": 0}]]},
-                          "Code": {"main": [[], [{"node": "Err", "type": "main", "index": 0}]]}}}
+    wf = {
+        "nodes": [
+            node("Start", "manualTrigger"),
+            node("Code", "code", {"jsCode": "throw new Error('boom')"}, onError="continueErrorOutput"),
+            node("Err", "noOp"),
+        ],
+        "connections": {
+            "Start": {"main": [[{"node": "Code", "type": "main", "index": 0}]]},
+            "Code": {"main": [[], [{"node": "Err", "type": "main", "index": 0}]]},
+        },
+    }
     result = _run(wf).run()
     assert result.status == "success"
     assert result.run_data["Err"][0]["data"]["main"][0][0]["json"]["error"] == "boom [line 1]"
 
 
 def test_retry_on_fail_runs_again() -> None:
-    wf = chain(node("Start", "manualTrigger"),
-               node("Flaky", "code", {"jsCode": "const s = $getWorkflowStaticData('global');"
-                                                "s.n = (s.n || 0) + 1; if (s.n < 3) throw new Error('again');"
-                                                "return [{tries: s.n}]"},
-                    retryOnFail=True, maxTries=3, waitBetweenTries=0))
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node(
+            "Flaky",
+            "code",
+            {
+                "jsCode": "const s = $getWorkflowStaticData('global');"
+                "s.n = (s.n || 0) + 1; if (s.n < 3) throw new Error('again');"
+                "return [{tries: s.n}]"
+            },
+            retryOnFail=True,
+            maxTries=3,
+            waitBetweenTries=0,
+        ),
+    )
     result = _run(wf).run()
     assert result.status == "success"
     assert result.run_data["Flaky"][0]["data"]["main"][0][0]["json"]["tries"] == 3
 
 
-@pytest.mark.parametrize(("data", "needle"), [
-    ("{not json", "malformed JSON"),
-    (json.dumps({"nodes": [], "connections": {}}), "no nodes"),
-    (json.dumps(chain(node("A", "manualTrigger")) | {"connections": {"A": {"main": [[{"node": "Ghost"}]]}}}),
-     "missing node 'Ghost'"),
-    (json.dumps({"nodes": [node("A", "noOp"), node("B", "noOp")], "connections": {
-        "A": {"main": [[{"node": "B", "index": 0}]]}, "B": {"main": [[{"node": "A", "index": 0}]]}}}),
-     "cycle with no loop node"),
-])
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ("{not json", "malformed JSON"),
+        (json.dumps({"nodes": [], "connections": {}}), "no nodes"),
+        (
+            json.dumps(
+                chain(node("A", "manualTrigger")) | {"connections": {"A": {"main": [[{"node": "Ghost"}]]}}}
+            ),
+            "missing node 'Ghost'",
+        ),
+        (
+            json.dumps(
+                {
+                    "nodes": [node("A", "noOp"), node("B", "noOp")],
+                    "connections": {
+                        "A": {"main": [[{"node": "B", "index": 0}]]},
+                        "B": {"main": [[{"node": "A", "index": 0}]]},
+                    },
+                }
+            ),
+            "cycle with no loop node",
+        ),
+    ],
+)
 def test_bad_workflows_are_refused_clearly(data: str, needle: str) -> None:
     with pytest.raises(WorkflowInputError) as exc:
         parse_workflow(data)
@@ -120,15 +193,23 @@ def test_bad_workflows_are_refused_clearly(data: str, needle: str) -> None:
 
 
 def test_cli_validate_run_and_history(tmp_path: Path) -> None:
-    wf = chain(node("Start", "manualTrigger"), node("C", "code", {"jsCode": "return [{v: $json.x * 2}]"}),
-               name="double")
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node("C", "code", {"jsCode": "return [{v: $json.x * 2}]"}),
+        name="double",
+    )
     path = tmp_path / "double.json"
     path.write_text(json.dumps(wf))
     runner = CliRunner()
     out = runner.invoke(cli, ["workflows", "validate", str(path), "--json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output)[0] == {"file": str(path), "ok": True, "nodes": 2, "unsupported": [],
-                                         "errors": []}
+    assert json.loads(out.output)[0] == {
+        "file": str(path),
+        "ok": True,
+        "nodes": 2,
+        "unsupported": [],
+        "errors": [],
+    }
     out = runner.invoke(cli, ["workflows", "run", str(path), "--input", '{"x": 21}', "--json"])
     assert out.exit_code == 0, out.output
     raw = json.loads(out.output)

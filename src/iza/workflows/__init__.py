@@ -8,7 +8,8 @@ their own modules and are imported only when used.
 from iza.workflows._engine import Execution, ExecutionResult
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError, WorkflowInputError
 from iza.workflows._model import Node, Workflow, load_workflow_file, parse_workflow
-from iza.workflows.nodes._registry import is_supported, register as register_node, supported_types
+from iza.workflows.nodes._registry import is_supported, supported_types
+from iza.workflows.nodes._registry import register as register_node
 
 __all__ = [
     "Execution",

@@ -78,10 +78,15 @@ class NodeContext:
             if not _has_expr(params):
                 self._resolved = [params]
             else:
-                res = self.execution.box.eval_params({
-                    "node": self.node.name, "params": params, "items": self.items,
-                    "runIndex": self.run_index, "source": self.source,
-                })
+                res = self.execution.box.eval_params(
+                    {
+                        "node": self.node.name,
+                        "params": params,
+                        "items": self.items,
+                        "runIndex": self.run_index,
+                        "source": self.source,
+                    }
+                )
                 self._resolved = [r["params"] for r in res]
         return self._resolved
 
@@ -99,9 +104,13 @@ class NodeContext:
                 return default
         err = _find_error(value)
         if err is not None:
-            raise NodeError(self.node.name, f"expression failed: {err['__izaErr']}",
-                            parameter=err.get("path") or name, name="ExpressionError",
-                            fix="Fix the expression in this parameter; the JavaScript error is shown above.")
+            raise NodeError(
+                self.node.name,
+                f"expression failed: {err['__izaErr']}",
+                parameter=err.get("path") or name,
+                name="ExpressionError",
+                fix="Fix the expression in this parameter; the JavaScript error is shown above.",
+            )
         if value is UNDEFINED and default is not MISSING:
             return default
         return copy.deepcopy(value) if isinstance(value, dict | list) else value
@@ -116,16 +125,23 @@ class NodeContext:
         return value
 
     def eval_expression(self, expr: str, item: int = 0) -> Any:
-        res = self.execution.box.eval_one({
-            "node": self.node.name, "expr": expr, "items": self.items, "itemIndex": item,
-            "runIndex": self.run_index, "source": self.source,
-        })
+        res = self.execution.box.eval_one(
+            {
+                "node": self.node.name,
+                "expr": expr,
+                "items": self.items,
+                "itemIndex": item,
+                "runIndex": self.run_index,
+                "source": self.source,
+            }
+        )
         if "error" in res:
             raise NodeError(self.node.name, f"expression failed: {res['error']}", name="ExpressionError")
         return res.get("value")
 
-    def fail(self, message: str, *, description: str | None = None, item: int | None = None,
-             fix: str | None = None) -> NodeError:
+    def fail(
+        self, message: str, *, description: str | None = None, item: int | None = None, fix: str | None = None
+    ) -> NodeError:
         err = NodeError(self.node.name, message, description=description, fix=fix)
         err.item_index = item  # type: ignore[attr-defined]
         return err

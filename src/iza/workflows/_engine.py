@@ -18,7 +18,7 @@ from typing import Any
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError
 from iza.workflows._model import Node, Workflow
-from iza.workflows._sandbox import JsSandbox, discard_sandbox, sandbox
+from iza.workflows._sandbox import JsSandbox, sandbox
 from iza.workflows.nodes._registry import lookup
 
 __all__ = ["Execution", "ExecutionResult", "WaitRequested"]
@@ -87,18 +87,26 @@ class Execution:
     def box(self) -> JsSandbox:
         if self._box is None:
             self._box = sandbox(timeout_s=self.code_timeout_s, max_memory_mb=self.code_memory_mb)
-            self._box.configure({
-                "timezone": self.timezone,
-                "workflow": {"id": self.workflow.id, "name": self.workflow.name,
-                             "active": bool(self.workflow.raw.get("active"))},
-                "execution": {"id": self.execution_id, "mode": self.mode},
-                "nodes": {n.name: {"type": n.type, "parameters": n.parameters}
-                          for n in self.workflow.nodes.values()},
-            })
+            self._box.configure(
+                {
+                    "timezone": self.timezone,
+                    "workflow": {
+                        "id": self.workflow.id,
+                        "name": self.workflow.name,
+                        "active": bool(self.workflow.raw.get("active")),
+                    },
+                    "execution": {"id": self.execution_id, "mode": self.mode},
+                    "nodes": {
+                        n.name: {"type": n.type, "parameters": n.parameters}
+                        for n in self.workflow.nodes.values()
+                    },
+                }
+            )
             for name, runs in self.run_data.items():
                 for run in runs:
-                    self._box.set_run(name, {"main": run.get("data", {}).get("main", []),
-                                             "source": run.get("source", [])})
+                    self._box.set_run(
+                        name, {"main": run.get("data", {}).get("main", []), "source": run.get("source", [])}
+                    )
         return self._box
 
     def start(self, items: list[Item] | None = None, start: str | None = None) -> None:
@@ -106,8 +114,12 @@ class Execution:
         self.stack = [{"node": node.name, "inputs": [items or [{"json": {}}]], "source": [None]}]
 
     def state(self) -> dict[str, Any]:
-        return {"stack": self.stack, "waiting": self.waiting, "last_node": self.last_node,
-                "node_state": self.node_state}
+        return {
+            "stack": self.stack,
+            "waiting": self.waiting,
+            "last_node": self.last_node,
+            "node_state": self.node_state,
+        }
 
     def restore(self, run_data: dict[str, Any], state: dict[str, Any]) -> None:
         self.run_data = run_data
@@ -132,10 +144,8 @@ class Execution:
                     # The Wait node runs again on resume and then passes its items on.
                     task["_resume"] = True
                     self.last_node = task["node"]
-                    self._checkpoint(task["node"], {"executionStatus": "waiting",
-                                                    "waitTill": wait.resume_at})
-                    return ExecutionResult("waiting", self.run_data, self.last_node,
-                                           wait_till=wait.resume_at)
+                    self._checkpoint(task["node"], {"executionStatus": "waiting", "waitTill": wait.resume_at})
+                    return ExecutionResult("waiting", self.run_data, self.last_node, wait_till=wait.resume_at)
                 except NodeError as err:
                     self.stack.pop(0)
                     run = self._record(task, None, "error", err.as_json())
@@ -158,8 +168,13 @@ class Execution:
             return True
         return False
 
-    def _record(self, task: dict[str, Any], outputs: list[list[Item]] | None, status: str,
-                error: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _record(
+        self,
+        task: dict[str, Any],
+        outputs: list[list[Item]] | None,
+        status: str,
+        error: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         name = task["node"]
         run: dict[str, Any] = {
             "startTime": task.get("_start", int(time.time() * 1000)),
@@ -198,12 +213,14 @@ class Execution:
                         new.append({"node": dest, "inputs": [items], "source": [src]})
                     continue
                 entry = self.waiting.setdefault(
-                    dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs})
+                    dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs}
+                )
                 if entry["inputs"][in_idx] is not None:
                     # This input already has data waiting: the node runs with what it has first.
                     new.append(self.waiting.pop(dest))
                     entry = self.waiting.setdefault(
-                        dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs})
+                        dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs}
+                    )
                 entry["inputs"][in_idx] = items
                 entry["source"][in_idx] = src
                 if all(x is not None for x in entry["inputs"]):
@@ -258,9 +275,6 @@ class Execution:
             except NodeError as err:
                 error = err
             except WorkflowError as err:
-                if getattr(err, "kind", None) == "time":
-                    discard_sandbox()
-                    self._box = None
                 error = NodeError(node.name, err.message, fix=err.fix)
             except Exception as err:  # a bug in a node must fail the node, not the process
                 logger.exception("node %s crashed", node.name)
@@ -281,8 +295,11 @@ class Execution:
         if mode == "continueErrorOutput":
             n_out = max(len(self.workflow.children.get(node.name, [])), 2)
             outs: list[list[Item]] = [[] for _ in range(n_out)]
-            outs[-1] = [{"json": {**(i.get("json") or {}), "error": error.reason}} for i in inputs[0]] \
-                if inputs and inputs[0] else [{"json": {"error": error.reason}}]
+            outs[-1] = (
+                [{"json": {**(i.get("json") or {}), "error": error.reason}} for i in inputs[0]]
+                if inputs and inputs[0]
+                else [{"json": {"error": error.reason}}]
+            )
             return outs
         raise error
 
@@ -298,4 +315,4 @@ def _normalise(item: Any, index: int) -> Item:
         return {"json": {"data": item}, "pairedItem": {"item": index}}
     if "pairedItem" not in item:
         item = {**item, "pairedItem": {"item": index}}
-    return item
+    return dict(item)

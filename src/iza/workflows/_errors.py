@@ -50,8 +50,12 @@ class NodeError(WorkflowError):
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "message": self.reason, "name": self.name, "description": self.description,
-            "node": self.node, "parameter": self.parameter, "line": self.line,
+            "message": self.reason,
+            "name": self.name,
+            "description": self.description,
+            "node": self.node,
+            "parameter": self.parameter,
+            "line": self.line,
         }
 
 
@@ -60,9 +64,10 @@ class UnsupportedNode(NodeError):
 
     def __init__(self, node: str, node_type: str) -> None:
         super().__init__(
-            node, f"node type {node_type!r} is not supported by IZA's workflow engine",
+            node,
+            f"node type {node_type!r} is not supported by IZA's workflow engine",
             fix="Replace the node with a supported one (see `iza workflows validate`), or register "
-                "an implementation for this type.",
+            "an implementation for this type.",
             name="UnsupportedNodeError",
         )
         self.node_type = node_type

@@ -18,13 +18,33 @@ from iza.workflows._errors import WorkflowInputError
 __all__ = ["LOOP_TYPES", "Node", "Workflow", "load_workflow_file", "parse_workflow", "short_type"]
 
 #: Node types that can end a cycle (a loop needs one of them to stop).
-LOOP_TYPES = frozenset({
-    "splitInBatches", "if", "switch", "filter", "wait", "code", "function", "stopAndError",
-    "limit", "removeDuplicates",
-})
+LOOP_TYPES = frozenset(
+    {
+        "splitInBatches",
+        "if",
+        "switch",
+        "filter",
+        "wait",
+        "code",
+        "function",
+        "stopAndError",
+        "limit",
+        "removeDuplicates",
+    }
+)
 
-_TRIGGER_PREFERENCE = ("manualTrigger", "start", "executeWorkflowTrigger", "webhook", "formTrigger",
-                       "chatTrigger", "scheduleTrigger", "cron", "interval", "errorTrigger")
+_TRIGGER_PREFERENCE = (
+    "manualTrigger",
+    "start",
+    "executeWorkflowTrigger",
+    "webhook",
+    "formTrigger",
+    "chatTrigger",
+    "scheduleTrigger",
+    "cron",
+    "interval",
+    "errorTrigger",
+)
 
 
 def short_type(node_type: str) -> str:
@@ -105,8 +125,10 @@ class Workflow:
         for node in enabled:
             if node.kind != "stickyNote" and not self.parents.get(node.name):
                 return node
-        raise WorkflowInputError(f"workflow {self.name!r} has no node to start from",
-                                 fix="Add a trigger (e.g. Manual Trigger) or a node without inputs.")
+        raise WorkflowInputError(
+            f"workflow {self.name!r} has no node to start from",
+            fix="Add a trigger (e.g. Manual Trigger) or a node without inputs.",
+        )
 
 
 def load_workflow_file(path: str | Path) -> Workflow:
@@ -114,8 +136,9 @@ def load_workflow_file(path: str | Path) -> Workflow:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise WorkflowInputError(f"cannot read workflow file {str(p)!r}: {exc.strerror}",
-                                 fix="Check the path.", path=str(p)) from exc
+        raise WorkflowInputError(
+            f"cannot read workflow file {str(p)!r}: {exc.strerror}", fix="Check the path.", path=str(p)
+        ) from exc
     return parse_workflow(text, source=str(p))
 
 
@@ -125,35 +148,62 @@ def parse_workflow(data: str | bytes | dict[str, Any], *, source: str = "<workfl
         try:
             data = json.loads(data)
         except ValueError as exc:
-            raise WorkflowInputError(f"{source}: malformed JSON: {exc}",
-                                     fix="Export the workflow again from n8n, or fix the JSON syntax.",
-                                     path=source) from exc
+            raise WorkflowInputError(
+                f"{source}: malformed JSON: {exc}",
+                fix="Export the workflow again from n8n, or fix the JSON syntax.",
+                path=source,
+            ) from exc
     if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
         data = data[0]
     if not isinstance(data, dict):
-        raise WorkflowInputError(f"{source}: a workflow must be a JSON object with 'nodes' and "
-                                 "'connections'", fix="Pass an n8n workflow export.", path=source)
+        raise WorkflowInputError(
+            f"{source}: a workflow must be a JSON object with 'nodes' and 'connections'",
+            fix="Pass an n8n workflow export.",
+            path=source,
+        )
     raw_nodes = data.get("nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
-        raise WorkflowInputError(f"{source}: the workflow has no nodes",
-                                 fix="Add at least one node (an n8n export has a 'nodes' list).", path=source)
+        raise WorkflowInputError(
+            f"{source}: the workflow has no nodes",
+            fix="Add at least one node (an n8n export has a 'nodes' list).",
+            path=source,
+        )
     nodes: dict[str, Node] = {}
     for i, rn in enumerate(raw_nodes):
-        if not isinstance(rn, dict) or not isinstance(rn.get("name"), str) or not isinstance(rn.get("type"), str):
-            raise WorkflowInputError(f"{source}: node #{i} lacks a 'name' or 'type'",
-                                     fix="Every node needs a unique name and a type.", path=source)
+        if (
+            not isinstance(rn, dict)
+            or not isinstance(rn.get("name"), str)
+            or not isinstance(rn.get("type"), str)
+        ):
+            raise WorkflowInputError(
+                f"{source}: node #{i} lacks a 'name' or 'type'",
+                fix="Every node needs a unique name and a type.",
+                path=source,
+            )
         if rn["name"] in nodes:
-            raise WorkflowInputError(f"{source}: two nodes are named {rn['name']!r}",
-                                     fix="Node names must be unique; rename one.", path=source)
+            raise WorkflowInputError(
+                f"{source}: two nodes are named {rn['name']!r}",
+                fix="Node names must be unique; rename one.",
+                path=source,
+            )
         params = rn.get("parameters") if isinstance(rn.get("parameters"), dict) else {}
-        nodes[rn["name"]] = Node(rn["name"], rn["type"], float(rn.get("typeVersion") or 1), params, rn)
+        version = float(rn.get("typeVersion") or 1)
+        nodes[rn["name"]] = Node(rn["name"], rn["type"], version, dict(params or {}), rn)
     connections = data.get("connections") or {}
     if not isinstance(connections, dict):
-        raise WorkflowInputError(f"{source}: 'connections' must be an object", path=source,
-                                 fix="Export the workflow again from n8n.")
-    wf = Workflow(name=str(data.get("name") or Path(source).stem), nodes=nodes, connections=connections,
-                  settings=dict(data.get("settings") or {}), raw=data,
-                  id=str(data["id"]) if data.get("id") is not None else None)
+        raise WorkflowInputError(
+            f"{source}: 'connections' must be an object",
+            path=source,
+            fix="Export the workflow again from n8n.",
+        )
+    wf = Workflow(
+        name=str(data.get("name") or Path(source).stem),
+        nodes=nodes,
+        connections=connections,
+        settings=dict(data.get("settings") or {}),
+        raw=data,
+        id=str(data["id"]) if data.get("id") is not None else None,
+    )
     _index_connections(wf, source)
     _check_cycles(wf, source)
     return wf
@@ -164,8 +214,11 @@ def _index_connections(wf: Workflow, source: str) -> None:
     wf.parents = {name: {} for name in wf.nodes}
     for src, by_type in wf.connections.items():
         if src not in wf.nodes:
-            raise WorkflowInputError(f"{source}: a connection starts at missing node {src!r}",
-                                     fix="Remove the connection or add the node.", path=source)
+            raise WorkflowInputError(
+                f"{source}: a connection starts at missing node {src!r}",
+                fix="Remove the connection or add the node.",
+                path=source,
+            )
         if not isinstance(by_type, dict):
             continue
         for ctype, outputs in by_type.items():
@@ -175,7 +228,9 @@ def _index_connections(wf: Workflow, source: str) -> None:
                     if target not in wf.nodes:
                         raise WorkflowInputError(
                             f"{source}: node {src!r} connects to missing node {target!r}",
-                            fix="Remove the dangling connection or add the node.", path=source)
+                            fix="Remove the dangling connection or add the node.",
+                            path=source,
+                        )
                     if ctype != "main":
                         continue
                     outs = wf.children[src]
@@ -197,13 +252,14 @@ def _check_cycles(wf: Workflow, source: str) -> None:
         for outs in wf.children[name]:
             for dest, _ in outs:
                 if color[dest] == grey:
-                    cycle = stack[stack.index(dest):]
+                    cycle = stack[stack.index(dest) :]
                     if not any(wf.nodes[n].kind in LOOP_TYPES for n in cycle):
                         raise WorkflowInputError(
                             f"{source}: the connections form a cycle with no loop node: "
                             + " → ".join([*cycle, dest]),
                             fix="Break the cycle, or put a Loop Over Items / IF node in it so it can end.",
-                            path=source)
+                            path=source,
+                        )
                 elif color[dest] == white:
                     visit(dest)
         stack.pop()

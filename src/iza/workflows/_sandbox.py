@@ -87,8 +87,7 @@ def _clean(value: Any) -> Any:
 def _source() -> str:
     pkg = resources.files("iza.workflows") / "js"
     return "\n;\n".join(
-        (pkg / name).read_text(encoding="utf-8")
-        for name in ("luxon.min.js", "extensions.js", "runtime.js")
+        (pkg / name).read_text(encoding="utf-8") for name in ("luxon.min.js", "extensions.js", "runtime.js")
     )
 
 
@@ -151,7 +150,7 @@ class _Limit(WorkflowError):
         super().__init__(
             f"JavaScript stopped: it exceeded its {kind} limit ({limit:g}{unit})",
             fix="Look for an endless loop or runaway data in the code or expression; raise "
-                "workflows.code_timeout_s / workflows.code_memory_mb only if the work is legitimate.",
+            "workflows.code_timeout_s / workflows.code_memory_mb only if the work is legitimate.",
         )
         self.kind = kind
 
@@ -167,8 +166,3 @@ def sandbox(*, timeout_s: float = 10.0, max_memory_mb: int = 512, fresh: bool = 
         _local.box = box
     box.timeout_s = timeout_s
     return box
-
-
-def discard_sandbox() -> None:
-    """Drop this thread's isolate (after a timeout it may still be busy)."""
-    _local.box = None

@@ -53,7 +53,8 @@ class NodeRunRow(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     execution_id: Mapped[int] = mapped_column(
-        sa.Integer, sa.ForeignKey("workflow_executions.id", ondelete="CASCADE"), index=True)
+        sa.Integer, sa.ForeignKey("workflow_executions.id", ondelete="CASCADE"), index=True
+    )
     seq: Mapped[int] = mapped_column(sa.Integer)
     node: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20))

@@ -26,7 +26,9 @@ def validate_data(data: Any, source: str) -> dict[str, Any]:
         result["errors"].append(f"{source}: cannot parse workflow: {type(exc).__name__}: {exc}")
         return result
     result["nodes"] = len(wf.nodes)
-    unsupported = sorted({n.type for n in wf.nodes.values() if n.type not in _INERT and not is_supported(n.type)})
+    unsupported = sorted(
+        {n.type for n in wf.nodes.values() if n.type not in _INERT and not is_supported(n.type)}
+    )
     result["unsupported"] = unsupported
     result["ok"] = not unsupported
     return result
@@ -37,6 +39,11 @@ def validate_file(path: str | Path) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return {"file": str(p), "ok": False, "nodes": 0, "unsupported": [],
-                "errors": [f"cannot read {p}: {exc}"]}
+        return {
+            "file": str(p),
+            "ok": False,
+            "nodes": 0,
+            "unsupported": [],
+            "errors": [f"cannot read {p}: {exc}"],
+        }
     return validate_data(text, str(p))

@@ -101,7 +101,9 @@ def list_cmd(state: State, as_json: bool) -> None:
         emit_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['id']}  {'active  ' if r['active'] else 'inactive'}  {r['nodes']:>3} nodes  {r['name']}")
+        click.echo(
+            f"{r['id']}  {'active  ' if r['active'] else 'inactive'}  {r['nodes']:>3} nodes  {r['name']}"
+        )
 
 
 @workflows_group.command("show")
@@ -166,8 +168,10 @@ def run_cmd(state: State, target: str, input_json: str | None, as_json: bool) ->
         try:
             data = json.loads(input_json)
         except ValueError as exc:
-            raise WorkflowInputError(f"--input is not valid JSON: {exc}",
-                                     fix="Pass a JSON object, e.g. --input '{\"name\": \"Ada\"}'.") from exc
+            raise WorkflowInputError(
+                f"--input is not valid JSON: {exc}",
+                fix='Pass a JSON object, e.g. --input \'{"name": "Ada"}\'.',
+            ) from exc
         data = data if isinstance(data, list) else [data]
         items = [d if isinstance(d, dict) and "json" in d else {"json": d} for d in data]
     svc = _service(state)
@@ -213,5 +217,7 @@ def executions_cmd(state: State, workflow: str | None, limit: int, as_json: bool
         return
     for r in rows:
         secs = f"{r['seconds']:.3f}s" if r["seconds"] is not None else "-"
-        click.echo(f"{r['id']:>6}  {r['status']:<8} {secs:>9}  {r['workflow']}"
-                   + (f"  ({r['error']})" if r["error"] else ""))
+        click.echo(
+            f"{r['id']:>6}  {r['status']:<8} {secs:>9}  {r['workflow']}"
+            + (f"  ({r['error']})" if r["error"] else "")
+        )

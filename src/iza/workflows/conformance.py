@@ -77,5 +77,6 @@ def run_fixture(path: str | Path) -> FixtureResult:
         actual = [[_item(i) for i in ((r.get("data") or {}).get("main") or [[]])[0] or []] for r in runs]
         want = [[_item(i) for i in expected]]
         if not _equal(actual, want):
-            problems.append(f"node {node!r}: expected {json.dumps(want)[:600]} got {json.dumps(actual, default=str)[:600]}")
+            got = json.dumps(actual, default=str)[:600]
+            problems.append(f"node {node!r}: expected {json.dumps(want)[:600]} got {got}")
     return FixtureResult(p.name, not problems, result.status, problems, seconds)

@@ -67,8 +67,9 @@ def _pid_alive(pid: int | None) -> bool:
 class WorkflowService:
     """Workflows and executions in the store; one instance per store."""
 
-    def __init__(self, store: Store, settings: Settings | None = None, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, store: Store, settings: Settings | None = None, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.store = store
         self.sleep = sleep
         self.timezone = "America/New_York"
@@ -93,8 +94,17 @@ class WorkflowService:
         with self.store.transaction() as s:
             row = s.get(WorkflowRow, wf_id)
             if row is None:
-                s.add(WorkflowRow(id=wf_id, name=wf.name, active=bool(raw.get("active")), definition=raw,
-                                  source=source, created_at=now, updated_at=now))
+                s.add(
+                    WorkflowRow(
+                        id=wf_id,
+                        name=wf.name,
+                        active=bool(raw.get("active")),
+                        definition=raw,
+                        source=source,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
             else:
                 row.name, row.definition, row.source, row.updated_at = wf.name, raw, source, now
         return wf_id
@@ -107,18 +117,32 @@ class WorkflowService:
     @staticmethod
     def _summary(r: WorkflowRow) -> dict[str, Any]:
         nodes = r.definition.get("nodes") or []
-        triggers = [n.get("type") for n in nodes if "trigger" in str(n.get("type", "")).lower()
-                    or str(n.get("type", "")).endswith((".webhook", ".cron", ".interval"))]
-        return {"id": r.id, "name": r.name, "active": r.active, "nodes": len(nodes), "triggers": triggers,
-                "updated_at": r.updated_at.isoformat()}
+        triggers = [
+            n.get("type")
+            for n in nodes
+            if "trigger" in str(n.get("type", "")).lower()
+            or str(n.get("type", "")).endswith((".webhook", ".cron", ".interval"))
+        ]
+        return {
+            "id": r.id,
+            "name": r.name,
+            "active": r.active,
+            "nodes": len(nodes),
+            "triggers": triggers,
+            "updated_at": r.updated_at.isoformat(),
+        }
 
     def get(self, ref: str) -> WorkflowRow:
         with self.store.read() as s:
-            row = s.get(WorkflowRow, ref) or s.scalars(
-                sa.select(WorkflowRow).where(WorkflowRow.name == ref)).first()
+            row = (
+                s.get(WorkflowRow, ref)
+                or s.scalars(sa.select(WorkflowRow).where(WorkflowRow.name == ref)).first()
+            )
             if row is None:
-                raise NotFoundError(f"no workflow with id or name {ref!r}",
-                                    fix="List workflows with `iza workflows list`, or import one first.")
+                raise NotFoundError(
+                    f"no workflow with id or name {ref!r}",
+                    fix="List workflows with `iza workflows list`, or import one first.",
+                )
             s.expunge(row)
             return row
 
@@ -131,14 +155,22 @@ class WorkflowService:
             row.updated_at = utcnow()
 
     # ---- runs ---------------------------------------------------------------------------------------
-    def run(self, workflow: Workflow | str, *, items: list[dict[str, Any]] | None = None,
-            mode: str = "manual") -> tuple[int, ExecutionResult]:
+    def run(
+        self, workflow: Workflow | str, *, items: list[dict[str, Any]] | None = None, mode: str = "manual"
+    ) -> tuple[int, ExecutionResult]:
         """Run a stored workflow (id/name) or a parsed one, persisting every node run."""
         wf = workflow if isinstance(workflow, Workflow) else parse_workflow(self.get(workflow).definition)
         with self.store.transaction() as s:
-            row = ExecutionRow(workflow_id=wf.id, workflow_name=wf.name, definition=json_safe(wf.raw),
-                               mode=mode, status="running", state={}, owner_pid=os.getpid(),
-                               started_at=utcnow())
+            row = ExecutionRow(
+                workflow_id=wf.id,
+                workflow_name=wf.name,
+                definition=json_safe(wf.raw),
+                mode=mode,
+                status="running",
+                state={},
+                owner_pid=os.getpid(),
+                started_at=utcnow(),
+            )
             s.add(row)
             s.flush()
             exec_id = row.id
@@ -154,15 +186,23 @@ class WorkflowService:
             if row is None:
                 raise NotFoundError(f"no execution {exec_id}", fix="See `iza workflows executions`.")
             if row.status in ("success", "error"):
-                raise WorkflowInputError(f"execution {exec_id} already finished ({row.status})",
-                                         fix="Start a new run instead.")
-            if row.status == "running" and _pid_alive(row.owner_pid) and row.owner_pid != os.getpid() \
-                    and not force:
-                raise WorkflowInputError(f"execution {exec_id} is still running in process {row.owner_pid}",
-                                         fix="Wait for it to finish, or stop that process first.")
+                raise WorkflowInputError(
+                    f"execution {exec_id} already finished ({row.status})", fix="Start a new run instead."
+                )
+            if (
+                row.status == "running"
+                and _pid_alive(row.owner_pid)
+                and row.owner_pid != os.getpid()
+                and not force
+            ):
+                raise WorkflowInputError(
+                    f"execution {exec_id} is still running in process {row.owner_pid}",
+                    fix="Wait for it to finish, or stop that process first.",
+                )
             definition, state, mode = row.definition, dict(row.state), row.mode
-            runs = s.scalars(sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id)
-                             .order_by(NodeRunRow.seq)).all()
+            runs = s.scalars(
+                sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
+            ).all()
             run_data: dict[str, list[dict[str, Any]]] = {}
             for r in runs:
                 if r.status != "waiting":
@@ -180,9 +220,15 @@ class WorkflowService:
         """Resume waiting executions whose time has come (the server's scheduler calls this)."""
         now = now or utcnow()
         with self.store.read() as s:
-            ids = list(s.scalars(sa.select(ExecutionRow.id).where(
-                ExecutionRow.status == "waiting", ExecutionRow.wait_till.is_not(None),
-                ExecutionRow.wait_till <= now)).all())
+            ids = list(
+                s.scalars(
+                    sa.select(ExecutionRow.id).where(
+                        ExecutionRow.status == "waiting",
+                        ExecutionRow.wait_till.is_not(None),
+                        ExecutionRow.wait_till <= now,
+                    )
+                ).all()
+            )
         for exec_id in ids:
             self.resume(exec_id)
         return ids
@@ -190,8 +236,9 @@ class WorkflowService:
     def recover(self) -> list[int]:
         """Resume executions left ``running`` by a process that died."""
         with self.store.read() as s:
-            rows = s.execute(sa.select(ExecutionRow.id, ExecutionRow.owner_pid)
-                             .where(ExecutionRow.status == "running")).all()
+            rows = s.execute(
+                sa.select(ExecutionRow.id, ExecutionRow.owner_pid).where(ExecutionRow.status == "running")
+            ).all()
         done = []
         for exec_id, pid in rows:
             if not _pid_alive(pid):
@@ -200,19 +247,38 @@ class WorkflowService:
         return done
 
     def _execution(self, wf: Workflow, exec_id: int, mode: str) -> Execution:
-        return Execution(wf, mode=mode, timezone=self.timezone, execution_id=str(exec_id),
-                         code_timeout_s=self.code_timeout_s, code_memory_mb=self.code_memory_mb,
-                         on_node_done=lambda ex, node, run: self._node_done(exec_id, ex, node, run),
-                         sleep=self.sleep)
+        return Execution(
+            wf,
+            mode=mode,
+            timezone=self.timezone,
+            execution_id=str(exec_id),
+            code_timeout_s=self.code_timeout_s,
+            code_memory_mb=self.code_memory_mb,
+            on_node_done=lambda ex, node, run: self._node_done(exec_id, ex, node, run),
+            sleep=self.sleep,
+        )
 
     def _node_done(self, exec_id: int, execution: Execution, node: str, run: dict[str, Any]) -> None:
         with self.store.transaction() as s:
-            seq = s.scalar(sa.select(sa.func.count()).select_from(NodeRunRow)
-                           .where(NodeRunRow.execution_id == exec_id)) or 0
-            s.add(NodeRunRow(execution_id=exec_id, seq=seq, node=node,
-                             status=str(run.get("executionStatus", "success")),
-                             execution_ms=int(run.get("executionTime", 0)), run=json_safe(run),
-                             created_at=utcnow()))
+            seq = (
+                s.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(NodeRunRow)
+                    .where(NodeRunRow.execution_id == exec_id)
+                )
+                or 0
+            )
+            s.add(
+                NodeRunRow(
+                    execution_id=exec_id,
+                    seq=seq,
+                    node=node,
+                    status=str(run.get("executionStatus", "success")),
+                    execution_ms=int(run.get("executionTime", 0)),
+                    run=json_safe(run),
+                    created_at=utcnow(),
+                )
+            )
             row = s.get(ExecutionRow, exec_id)
             assert row is not None
             row.state = json_safe(execution.state())
@@ -249,12 +315,21 @@ class WorkflowService:
             out = []
             for r in s.scalars(q).all():
                 secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
-                out.append({"id": r.id, "workflow_id": r.workflow_id, "workflow": r.workflow_name,
-                            "mode": r.mode, "status": r.status, "started_at": r.started_at.isoformat(),
-                            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                            "seconds": secs, "last_node": r.last_node,
-                            "error": (r.error or {}).get("message") if r.error else None,
-                            "wait_till": r.wait_till.isoformat() if r.wait_till else None})
+                out.append(
+                    {
+                        "id": r.id,
+                        "workflow_id": r.workflow_id,
+                        "workflow": r.workflow_name,
+                        "mode": r.mode,
+                        "status": r.status,
+                        "started_at": r.started_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                        "seconds": secs,
+                        "last_node": r.last_node,
+                        "error": (r.error or {}).get("message") if r.error else None,
+                        "wait_till": r.wait_till.isoformat() if r.wait_till else None,
+                    }
+                )
             return out
 
     def execution_output(self, exec_id: int) -> dict[str, Any]:
@@ -263,11 +338,12 @@ class WorkflowService:
             row = s.get(ExecutionRow, exec_id)
             if row is None:
                 raise NotFoundError(f"no execution {exec_id}", fix="See `iza workflows executions`.")
-            runs = s.scalars(sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id)
-                             .order_by(NodeRunRow.seq)).all()
+            runs = s.scalars(
+                sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
+            ).all()
             run_data: dict[str, list[dict[str, Any]]] = {}
             for r in runs:
                 if r.status != "waiting":
                     run_data.setdefault(r.node, []).append(r.run)
             result = ExecutionResult(row.status, run_data, row.last_node, error=row.error)
-            return json.loads(json.dumps(result.raw_output(), default=str))
+            return dict(json.loads(json.dumps(result.raw_output(), default=str)))

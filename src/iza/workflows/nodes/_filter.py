@@ -51,7 +51,7 @@ def parse_date(v: Any) -> datetime | None:
     return None
 
 
-def _convert(value: Any, type_: str, loose: bool, which: str, index: int) -> Any:
+def _convert(value: Any, type_: str, loose: bool, which: str, index: int) -> Any:  # noqa: C901  (one branch per n8n mode)
     if value is UNDEFINED:
         value = None
     if value is None or type_ == "any":
@@ -64,8 +64,10 @@ def _convert(value: Any, type_: str, loose: bool, which: str, index: int) -> Any
                 return d
         if loose:
             return value
-        raise FilterTypeError(f"Wrong type: '{_show(value)}' is a {actual} but was expecting a dateTime "
-                              f"[condition {index}, item {{item}}]")
+        raise FilterTypeError(
+            f"Wrong type: '{_show(value)}' is a {actual} but was expecting a dateTime "
+            f"[condition {index}, item {{item}}]"
+        )
     if actual == type_:
         return value
     if loose:
@@ -92,10 +94,14 @@ def _convert(value: Any, type_: str, loose: bool, which: str, index: int) -> Any
                     return parsed
         except (FilterTypeError, ValueError):
             pass
-        raise FilterTypeError(f"Conversion error: the {which} value '{_show(value)}' can't be converted "
-                              f"to {_article(type_)} {type_} [condition {index}, item {{item}}]")
-    raise FilterTypeError(f"Wrong type: '{_show(value)}' is {_article(actual)} {actual} but was "
-                          f"expecting {_article(type_)} {type_} [condition {index}, item {{item}}]")
+        raise FilterTypeError(
+            f"Conversion error: the {which} value '{_show(value)}' can't be converted "
+            f"to {_article(type_)} {type_} [condition {index}, item {{item}}]"
+        )
+    raise FilterTypeError(
+        f"Wrong type: '{_show(value)}' is {_article(actual)} {actual} but was "
+        f"expecting {_article(type_)} {type_} [condition {index}, item {{item}}]"
+    )
 
 
 def _article(t: str) -> str:
@@ -129,7 +135,7 @@ def _empty(v: Any) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
-def _op(type_: str, op: str, left: Any, right: Any, case_sensitive: bool) -> bool:
+def _op(type_: str, op: str, left: Any, right: Any, case_sensitive: bool) -> bool:  # noqa: C901  (one branch per n8n mode)
     exists = left is not None and left is not UNDEFINED
     if op == "exists":
         return exists
@@ -181,13 +187,20 @@ def _op(type_: str, op: str, left: Any, right: Any, case_sensitive: bool) -> boo
     if op.startswith("length"):
         n = len(left) if isinstance(left, list) else 0
         r = js_number(right)
-        return {"lengthEquals": n == r, "lengthNotEquals": n != r, "lengthGt": n > r, "lengthLt": n < r,
-                "lengthGte": n >= r, "lengthLte": n <= r}.get(op, False)
+        return {
+            "lengthEquals": n == r,
+            "lengthNotEquals": n != r,
+            "lengthGt": n > r,
+            "lengthLt": n < r,
+            "lengthGte": n >= r,
+            "lengthLte": n <= r,
+        }.get(op, False)
     raise FilterTypeError(f"unknown operator {type_}:{op}")
 
 
-def evaluate_filter(value: dict[str, Any], item_index: int, *, loose: bool = False,
-                    ignore_case: bool | None = None) -> bool:
+def evaluate_filter(
+    value: dict[str, Any], item_index: int, *, loose: bool = False, ignore_case: bool | None = None
+) -> bool:
     """Evaluate a resolved filter parameter for one item."""
     options = value.get("options") or {}
     case_sensitive = options.get("caseSensitive", True) if ignore_case is None else not ignore_case
@@ -200,11 +213,20 @@ def evaluate_filter(value: dict[str, Any], item_index: int, *, loose: bool = Fal
         type_ = operator.get("type", "string")
         op = operator.get("operation", "equals")
         try:
-            left = _convert(cond.get("leftValue"), type_, loose, "left", idx + 1) \
-                if op not in ("exists", "notExists", "empty", "notEmpty") else cond.get("leftValue")
+            left = (
+                _convert(cond.get("leftValue"), type_, loose, "left", idx + 1)
+                if op not in ("exists", "notExists", "empty", "notEmpty")
+                else cond.get("leftValue")
+            )
             right = None
-            if not operator.get("singleValue") and op not in ("exists", "notExists", "empty", "notEmpty",
-                                                                "true", "false"):
+            if not operator.get("singleValue") and op not in (
+                "exists",
+                "notExists",
+                "empty",
+                "notEmpty",
+                "true",
+                "false",
+            ):
                 rtype = "number" if op.startswith("length") else ("string" if type_ == "array" else type_)
                 if type_ == "array" and op in ("contains", "notContains"):
                     rtype = "any"

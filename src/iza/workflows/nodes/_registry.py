@@ -46,6 +46,7 @@ def _load_builtin() -> None:
     _LOADED = True
     from iza.workflows.nodes import (  # noqa: F401  (importing registers the nodes)
         code,
+        compare,
         core,
         dates,
         files,
@@ -53,7 +54,6 @@ def _load_builtin() -> None:
         markup,
         setnode,
         transform,
-        compare,
     )
 
 

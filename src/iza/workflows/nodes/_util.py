@@ -132,8 +132,15 @@ def js_number(v: Any) -> float | int:
             if re.fullmatch(r"[+-]?0[xX][0-9a-fA-F]+", s):
                 return int(s, 16)
             f = float(s)
-            if s.lower() in ("inf", "+inf", "-inf", "nan", "infinity", "+infinity", "-infinity") \
-                    and s not in ("Infinity", "+Infinity", "-Infinity"):
+            if s.lower() in (
+                "inf",
+                "+inf",
+                "-inf",
+                "nan",
+                "infinity",
+                "+infinity",
+                "-infinity",
+            ) and s not in ("Infinity", "+Infinity", "-Infinity"):
                 return math.nan
             return int(f) if f.is_integer() and "." not in s and "e" not in s.lower() else f
         except ValueError:

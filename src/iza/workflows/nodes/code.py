@@ -21,21 +21,33 @@ _AWAIT = re.compile(r"\bawait\b")
 
 def _run(ctx: NodeContext, code: str, mode: str, legacy: str | None = None) -> list[Any]:
     execution = ctx.execution
-    res = execution.box.run_code({
-        "node": ctx.node.name, "code": code, "mode": mode, "legacy": legacy,
-        "items": ctx.items, "runIndex": ctx.run_index, "source": ctx.source,
-        "async": bool(_AWAIT.search(code)),
-    }, timeout_s=execution.code_timeout_s)
+    res = execution.box.run_code(
+        {
+            "node": ctx.node.name,
+            "code": code,
+            "mode": mode,
+            "legacy": legacy,
+            "items": ctx.items,
+            "runIndex": ctx.run_index,
+            "source": ctx.source,
+            "async": bool(_AWAIT.search(code)),
+        },
+        timeout_s=execution.code_timeout_s,
+    )
     err = res.get("error")
     if err:
         line = err.get("line")
         msg = err.get("message") or "Unknown error"
         if line is not None and line > 0 and not err.get("syntax"):
             msg = f"{msg} [line {line}]"
-        raise NodeError(ctx.node.name, msg, line=line, description=err.get("description"),
-                        name=err.get("name") or "Error",
-                        fix="Fix the JavaScript in this node; the line number counts from the first line "
-                            "of the code.")
+        raise NodeError(
+            ctx.node.name,
+            msg,
+            line=line,
+            description=err.get("description"),
+            name=err.get("name") or "Error",
+            fix="Fix the JavaScript in this node; the line number counts from the first line of the code.",
+        )
     result = res.get("result")
     return list(result) if isinstance(result, list) else []
 
@@ -50,9 +62,11 @@ def _wrap_all(ctx: NodeContext, value: Any) -> list[dict[str, Any]]:
     if _is_obj(value):
         value = [value]
     if not isinstance(value, list):
-        raise NodeError(ctx.node.name, "Code doesn't return items properly",
-                        description="Please return an array of objects, one for each item you would like "
-                                    "to output.")
+        raise NodeError(
+            ctx.node.name,
+            "Code doesn't return items properly",
+            description="Please return an array of objects, one for each item you would like to output.",
+        )
     out: list[dict[str, Any]] = []
     for i, item in enumerate(value):
         out.append(_wrap_one(ctx, item, i))
@@ -64,13 +78,18 @@ _ITEM_KEYS = {"json", "binary", "pairedItem", "error", "index"}
 
 def _wrap_one(ctx: NodeContext, item: Any, index: int) -> dict[str, Any]:
     if not _is_obj(item):
-        raise NodeError(ctx.node.name, f"Code doesn't return an object [item {index}]",
-                        description="Return an object with a 'json' key for each item.")
+        raise NodeError(
+            ctx.node.name,
+            f"Code doesn't return an object [item {index}]",
+            description="Return an object with a 'json' key for each item.",
+        )
     if "json" in item:
         if not _is_obj(item["json"]):
-            raise NodeError(ctx.node.name, f"A 'json' property isn't an object [item {index}]",
-                            description="In the returned data, every key named 'json' must point to an "
-                                        "object.")
+            raise NodeError(
+                ctx.node.name,
+                f"A 'json' property isn't an object [item {index}]",
+                description="In the returned data, every key named 'json' must point to an object.",
+            )
         out = {"json": item["json"]}
         if item.get("binary"):
             out["binary"] = item["binary"]
@@ -84,8 +103,11 @@ def _wrap_one(ctx: NodeContext, item: Any, index: int) -> dict[str, Any]:
 def code_node(ctx: NodeContext) -> Outputs:
     language = ctx.raw_param("language", "javaScript")
     if language not in ("javaScript", None):
-        raise NodeError(ctx.node.name, f"Code node language {language!r} is not supported",
-                        fix="Use JavaScript; Python code nodes are not supported by IZA yet.")
+        raise NodeError(
+            ctx.node.name,
+            f"Code node language {language!r} is not supported",
+            fix="Use JavaScript; Python code nodes are not supported by IZA yet.",
+        )
     mode = ctx.raw_param("mode", "runOnceForAllItems")
     code = str(ctx.raw_param("jsCode", "") or "")
     if mode == "runOnceForEachItem":
@@ -95,10 +117,13 @@ def code_node(ctx: NodeContext) -> Outputs:
             if r is None:
                 continue
             if isinstance(r, list):
-                raise NodeError(ctx.node.name, f"Code doesn't return a single object [item {i}]",
-                                description="An array of objects was returned. If you need to output "
-                                            "multiple items, please use the 'Run Once for All Items' mode "
-                                            "instead.")
+                raise NodeError(
+                    ctx.node.name,
+                    f"Code doesn't return a single object [item {i}]",
+                    description="An array of objects was returned. If you need to output "
+                    "multiple items, please use the 'Run Once for All Items' mode "
+                    "instead.",
+                )
             item = _wrap_one(ctx, r, i)
             item.setdefault("pairedItem", {"item": i})
             out.append(item)

@@ -16,8 +16,18 @@ __all__: list[str] = []
 Item = dict[str, Any]
 
 
-@register("manualTrigger", "start", "executeWorkflowTrigger", "webhook", "scheduleTrigger", "cron",
-          "interval", "errorTrigger", "formTrigger", "@n8n/n8n-nodes-langchain.chatTrigger")
+@register(
+    "manualTrigger",
+    "start",
+    "executeWorkflowTrigger",
+    "webhook",
+    "scheduleTrigger",
+    "cron",
+    "interval",
+    "errorTrigger",
+    "formTrigger",
+    "@n8n/n8n-nodes-langchain.chatTrigger",
+)
 def trigger(ctx: NodeContext) -> Outputs:
     """Triggers emit what started the execution (manual runs: one empty item)."""
     return [ctx.items or [{"json": {}}]]
@@ -47,16 +57,46 @@ def execution_data(ctx: NodeContext) -> Outputs:
 
 
 _TRAINING_PEOPLE: list[Item] = [
-    {"id": "23423532", "name": "Jay Gatsby", "email": "gatsby@west-egg.com",
-     "notes": "Keeps asking about a green light??", "country": "US", "created": "1925-04-10"},
-    {"id": "23423533", "name": "José Arcadio Buendía", "email": "jab@macondo.co",
-     "notes": "Lots of people named after him. Very confusing", "country": "CO", "created": "1967-05-05"},
-    {"id": "23423534", "name": "Max Sendak", "email": "info@in-and-out-of-weeks.org",
-     "notes": "Keeps rolling his terrible eyes", "country": "US", "created": "1963-04-09"},
-    {"id": "23423535", "name": "Zaphod Beeblebrox", "email": "captain@heartofgold.com",
-     "notes": "Felt like I was talking to more than one person", "country": None, "created": "1979-10-12"},
-    {"id": "23423536", "name": "Edmund Pevensie", "email": "edmund@narnia.gov",
-     "notes": "Passionate sailor", "country": "UK", "created": "1950-10-16"},
+    {
+        "id": "23423532",
+        "name": "Jay Gatsby",
+        "email": "gatsby@west-egg.com",
+        "notes": "Keeps asking about a green light??",
+        "country": "US",
+        "created": "1925-04-10",
+    },
+    {
+        "id": "23423533",
+        "name": "José Arcadio Buendía",
+        "email": "jab@macondo.co",
+        "notes": "Lots of people named after him. Very confusing",
+        "country": "CO",
+        "created": "1967-05-05",
+    },
+    {
+        "id": "23423534",
+        "name": "Max Sendak",
+        "email": "info@in-and-out-of-weeks.org",
+        "notes": "Keeps rolling his terrible eyes",
+        "country": "US",
+        "created": "1963-04-09",
+    },
+    {
+        "id": "23423535",
+        "name": "Zaphod Beeblebrox",
+        "email": "captain@heartofgold.com",
+        "notes": "Felt like I was talking to more than one person",
+        "country": None,
+        "created": "1979-10-12",
+    },
+    {
+        "id": "23423536",
+        "name": "Edmund Pevensie",
+        "email": "edmund@narnia.gov",
+        "notes": "Passionate sailor",
+        "country": "UK",
+        "created": "1950-10-16",
+    },
 ]
 
 
@@ -67,8 +107,11 @@ def training_datastore(ctx: NodeContext) -> Outputs:
     op = ctx.param("operation", default="getOnePerson")
     for i in range(len(ctx.items)):
         if op == "getAllPeople":
-            people = _TRAINING_PEOPLE if ctx.param("returnAll", i, False) else \
-                _TRAINING_PEOPLE[: int(ctx.param("limit", i, 5))]
+            people = (
+                _TRAINING_PEOPLE
+                if ctx.param("returnAll", i, False)
+                else _TRAINING_PEOPLE[: int(ctx.param("limit", i, 5))]
+            )
             out.extend({"json": dict(p), "pairedItem": {"item": i}} for p in people)
         else:
             out.append({"json": dict(_TRAINING_PEOPLE[0]), "pairedItem": {"item": i}})
@@ -79,8 +122,15 @@ def training_datastore(ctx: NodeContext) -> Outputs:
 def training_messenger(ctx: NodeContext) -> Outputs:
     out = []
     for i in range(len(ctx.items)):
-        out.append({"json": {"output": f"Sent message to customer {ctx.param('customerId', i)}:  "
-                                       f"{ctx.param('message', i)}"}, "pairedItem": {"item": i}})
+        out.append(
+            {
+                "json": {
+                    "output": f"Sent message to customer {ctx.param('customerId', i)}:  "
+                    f"{ctx.param('message', i)}"
+                },
+                "pairedItem": {"item": i},
+            }
+        )
     return [out]
 
 
@@ -105,8 +155,13 @@ def _random_person(seed: str, i: int) -> Item:
     h = hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()
     first = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"][int(h[0], 16) % 8]
     last = ["Lee", "Kim", "Diaz", "Berg", "Ono", "Ruiz"][int(h[1], 16) % 6]
-    return {"uid": h[:24], "email": f"{first.lower()}.{last.lower()}@example.com",
-            "firstname": first, "lastname": last, "password": h[24:36]}
+    return {
+        "uid": h[:24],
+        "email": f"{first.lower()}.{last.lower()}@example.com",
+        "firstname": first,
+        "lastname": last,
+        "password": h[24:36],
+    }
 
 
 @register("wait")

@@ -32,7 +32,7 @@ def _js_cmp(a: Any, b: Any) -> tuple[Any, Any]:
     return js_number(a), js_number(b)
 
 
-def _v1_compare(op: str, a: Any, b: Any, dtype: str) -> bool:
+def _v1_compare(op: str, a: Any, b: Any, dtype: str) -> bool:  # noqa: C901  (one branch per n8n mode)
     if dtype == "dateTime":
         da, db = _legacy_date(a), _legacy_date(b)
         if op == "after":
@@ -44,15 +44,16 @@ def _v1_compare(op: str, a: Any, b: Any, dtype: str) -> bool:
     if op == "isNotEmpty":
         return not _is_empty(a)
     if op == "equal":
-        return bool(type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float)
-                                                       and not isinstance(a, bool) and a == b)
+        return bool(type(a) is type(b) and a == b) or (
+            isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool) and a == b
+        )
     if op == "notEqual":
         return not _v1_compare("equal", a, b, dtype)
     if op in ("larger", "largerEqual", "smaller", "smallerEqual"):
         x, y = _js_cmp(a, b)
         if isinstance(x, float) and math.isnan(x) or isinstance(y, float) and math.isnan(y):
             return False
-        return {"larger": x > y, "largerEqual": x >= y, "smaller": x < y, "smallerEqual": x <= y}[op]
+        return bool({"larger": x > y, "largerEqual": x >= y, "smaller": x < y, "smallerEqual": x <= y}[op])
     sa = "" if a is None or a is UNDEFINED else js_string(a)
     sb = js_string(b) if b is not None else ""
     if op == "contains":
@@ -95,19 +96,28 @@ def _if_v1_item(ctx: NodeContext, i: int) -> bool:
                 return True
             if combine == "all" and not results[-1]:
                 return False
-    return combine == "all"
+    return bool(combine == "all")
 
 
 def _filter_item(ctx: NodeContext, i: int, path: str = "conditions") -> bool:
-    loose = bool(ctx.param("looseTypeValidation", i, False) or ctx.param("options.looseTypeValidation", i, False))
+    loose = bool(
+        ctx.param("looseTypeValidation", i, False) or ctx.param("options.looseTypeValidation", i, False)
+    )
     ignore_case = ctx.param("options.ignoreCase", i, None)
     try:
-        return evaluate_filter(ctx.param(path, i, {}) or {}, i, loose=loose,
-                               ignore_case=bool(ignore_case) if ignore_case is not None else None)
+        return evaluate_filter(
+            ctx.param(path, i, {}) or {},
+            i,
+            loose=loose,
+            ignore_case=bool(ignore_case) if ignore_case is not None else None,
+        )
     except FilterTypeError as exc:
-        raise NodeError(ctx.node.name, str(exc), parameter=path,
-                        fix="Enable 'Convert types where required' (loose type validation) or fix the "
-                            "value's type.") from exc
+        raise NodeError(
+            ctx.node.name,
+            str(exc),
+            parameter=path,
+            fix="Enable 'Convert types where required' (loose type validation) or fix the value's type.",
+        ) from exc
 
 
 def _paired(item: Item, i: int) -> Item:
@@ -144,16 +154,22 @@ def switch_node(ctx: NodeContext) -> Outputs:
     n_out = 4
     if ctx.version >= 2:
         rules = ctx.raw_param("rules.rules", []) or []
-        n_out = max([int(r.get("output", 0)) for r in rules] + [int(ctx.raw_param("outputsAmount", 4) or 4) - 1,
-                                                                 3]) + 1
+        n_out = (
+            max(
+                [int(r.get("output", 0)) for r in rules]
+                + [int(ctx.raw_param("outputsAmount", 4) or 4) - 1, 3]
+            )
+            + 1
+        )
     outs: list[list[Item]] = [[] for _ in range(n_out)]
     mode = ctx.param("mode", 0, "rules")
     for i, item in enumerate(ctx.items):
         if mode == "expression":
             idx = int(js_number(ctx.param("output", i, 0)))
             if not 0 <= idx < n_out:
-                raise NodeError(ctx.node.name, f"The ouput {idx} is not allowed. It has to be between 0 "
-                                f"and {n_out - 1}!")
+                raise NodeError(
+                    ctx.node.name, f"The ouput {idx} is not allowed. It has to be between 0 and {n_out - 1}!"
+                )
             outs[idx].append(_paired(item, i))
             continue
         dtype = ctx.param("dataType", i, "number")
@@ -181,8 +197,9 @@ def _switch_v3(ctx: NodeContext) -> Outputs:
         for i, item in enumerate(ctx.items):
             idx = int(js_number(ctx.param("output", i, 0)))
             if not 0 <= idx < n_out:
-                raise NodeError(ctx.node.name, f"The ouput {idx} is not allowed. It has to be between 0 "
-                                f"and {n_out - 1}!")
+                raise NodeError(
+                    ctx.node.name, f"The ouput {idx} is not allowed. It has to be between 0 and {n_out - 1}!"
+                )
             outs[idx].append(_paired(item, i))
         return outs
     rules = ctx.raw_param("rules.values", []) or []
@@ -207,11 +224,14 @@ def _switch_v3(ctx: NodeContext) -> Outputs:
 def _rule(ctx: NodeContext, i: int, r: int) -> bool:
     rules = ctx.param("rules.values", i, []) or []
     cond = rules[r].get("conditions") or {}
-    loose = bool(ctx.param("options.looseTypeValidation", i, False) or ctx.param("looseTypeValidation", i, False))
+    loose = bool(
+        ctx.param("options.looseTypeValidation", i, False) or ctx.param("looseTypeValidation", i, False)
+    )
     ignore_case = ctx.param("options.ignoreCase", i, None)
     try:
-        return evaluate_filter(cond, i, loose=loose,
-                               ignore_case=bool(ignore_case) if ignore_case is not None else None)
+        return evaluate_filter(
+            cond, i, loose=loose, ignore_case=bool(ignore_case) if ignore_case is not None else None
+        )
     except FilterTypeError as exc:
         raise NodeError(ctx.node.name, str(exc), parameter=f"rules.values[{r}].conditions") from exc
 
@@ -263,9 +283,13 @@ def _suffix(items: list[Item], suffix: str) -> list[Item]:
 
 def _fuzzy_equal(a: Any, b: Any, fuzzy: bool) -> bool:
     if not fuzzy:
-        return bool(type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float)
-                                                       and not isinstance(a, bool) and not isinstance(b, bool)
-                                                       and a == b)
+        return bool(type(a) is type(b) and a == b) or (
+            isinstance(a, int | float)
+            and isinstance(b, int | float)
+            and not isinstance(a, bool)
+            and not isinstance(b, bool)
+            and a == b
+        )
     if a is None or a is UNDEFINED or b is None or b is UNDEFINED:
         return (a is None or a is UNDEFINED) and (b is None or b is UNDEFINED)
     if isinstance(a, dict | list) or isinstance(b, dict | list):
@@ -277,8 +301,9 @@ def _fuzzy_equal(a: Any, b: Any, fuzzy: bool) -> bool:
     return not (isinstance(na, float) and math.isnan(na)) and na == nb
 
 
-def find_matches(in1: list[Item], in2: list[Item], pairs: list[dict[str, Any]], options: dict[str, Any]
-                 ) -> dict[str, list[Any]]:
+def find_matches(
+    in1: list[Item], in2: list[Item], pairs: list[dict[str, Any]], options: dict[str, Any]
+) -> dict[str, list[Any]]:
     d1, d2 = list(in1), list(in2)
     if options.get("joinMode") == "enrichInput2":
         d1, d2 = d2, d1
@@ -288,21 +313,28 @@ def find_matches(in1: list[Item], in2: list[Item], pairs: list[dict[str, Any]], 
     res: dict[str, list[Any]] = {"matched": [], "matched2": [], "unmatched1": [], "unmatched2": []}
     used: set[int] = set()
     for e1 in d1:
-        lookup = {p["field2"]: get_path(e1.get("json") or {}, str(p["field1"]), UNDEFINED, dot) for p in pairs}
+        lookup = {
+            p["field2"]: get_path(e1.get("json") or {}, str(p["field1"]), UNDEFINED, dot) for p in pairs
+        }
         if any(v is UNDEFINED for v in lookup.values()):
             res["unmatched1"].append(e1)
             continue
         found = []
         for j, e2 in enumerate(d2):
-            if all(_fuzzy_equal(v, get_path(e2.get("json") or {}, str(k), UNDEFINED, dot), fuzzy)
-                   for k, v in lookup.items()):
+            if all(
+                _fuzzy_equal(v, get_path(e2.get("json") or {}, str(k), UNDEFINED, dot), fuzzy)
+                for k, v in lookup.items()
+            ):
                 found.append(j)
                 if multiple != "all":
                     break
         used.update(found)
         matches = [d2[j] for j in found]
         if matches:
-            if options.get("outputDataFrom") == "both" or options.get("joinMode") in ("enrichInput1", "enrichInput2"):
+            if options.get("outputDataFrom") == "both" or options.get("joinMode") in (
+                "enrichInput1",
+                "enrichInput2",
+            ):
                 res["matched"].extend({"entry": e1, "matches": [m]} for m in matches)
             else:
                 res["matched"].append({"entry": e1, "matches": matches})
@@ -313,8 +345,9 @@ def find_matches(in1: list[Item], in2: list[Item], pairs: list[dict[str, Any]], 
     return res
 
 
-def merge_matched(matched: list[dict[str, Any]], clash: dict[str, Any], join_mode: str | None = None
-                  ) -> list[Item]:
+def merge_matched(
+    matched: list[dict[str, Any]], clash: dict[str, Any], join_mode: str | None = None
+) -> list[Item]:
     out = []
     merge = _merger(clash)
     resolve = clash.get("resolveClash") or "preferInput2"
@@ -326,8 +359,11 @@ def merge_matched(matched: list[dict[str, Any]], clash: dict[str, Any], join_mod
             matches = _suffix(matches, s2)
             js = merge(dict(entry["json"]), *[x["json"] for x in matches])
         else:
-            p1, p2 = ("preferInput2", "preferInput1") if join_mode == "enrichInput2" else \
-                ("preferInput1", "preferInput2")
+            p1, p2 = (
+                ("preferInput2", "preferInput1")
+                if join_mode == "enrichInput2"
+                else ("preferInput1", "preferInput2")
+            )
             if resolve == p1:
                 js = merge(dict(matches[0]["json"]), *[x["json"] for x in matches[1:]], entry["json"])
             else:
@@ -337,8 +373,15 @@ def merge_matched(matched: list[dict[str, Any]], clash: dict[str, Any], join_mod
     return out
 
 
-def _by_fields(ctx: NodeContext, in1: list[Item], in2: list[Item], pairs: list[dict[str, Any]],
-               join: str, output_from: str, options: dict[str, Any]) -> list[Item]:
+def _by_fields(
+    ctx: NodeContext,
+    in1: list[Item],
+    in2: list[Item],
+    pairs: list[dict[str, Any]],
+    join: str,
+    output_from: str,
+    options: dict[str, Any],
+) -> list[Item]:
     options = {**options, "joinMode": join, "outputDataFrom": output_from}
     clash = (options.get("clashHandling") or {}).get("values") or {}
     if not in1 or not in2:
@@ -346,7 +389,11 @@ def _by_fields(ctx: NodeContext, in1: list[Item], in2: list[Item], pairs: list[d
             return []
         if not in2 and join == "keepNonMatches" and output_from == "input2":
             return []
-        if join == "keepMatches" or (join == "enrichInput1" and not in1) or (join == "enrichInput2" and not in2):
+        if (
+            join == "keepMatches"
+            or (join == "enrichInput1" and not in1)
+            or (join == "enrichInput2" and not in2)
+        ):
             return []
         return [*in1, *in2]
     m = find_matches(in1, in2, pairs, options)
@@ -368,8 +415,9 @@ def _by_fields(ctx: NodeContext, in1: list[Item], in2: list[Item], pairs: list[d
             return list(m["unmatched1"])
         if output_from == "input2":
             return list(m["unmatched2"])
-        return [{**e, "json": {**e["json"], "_source": "input1"}} for e in m["unmatched1"]] + \
-            [{**e, "json": {**e["json"], "_source": "input2"}} for e in m["unmatched2"]]
+        return [{**e, "json": {**e["json"], "_source": "input1"}} for e in m["unmatched1"]] + [
+            {**e, "json": {**e["json"], "_source": "input2"}} for e in m["unmatched2"]
+        ]
     merged = merge_matched(m["matched"], clash, join)
     rest = m["unmatched1"] if join == "enrichInput1" else m["unmatched2"]
     if clash.get("resolveClash") == "addSuffix":
@@ -377,7 +425,9 @@ def _by_fields(ctx: NodeContext, in1: list[Item], in2: list[Item], pairs: list[d
     return [*merged, *rest]
 
 
-def _by_position(in1: list[Item], in2: list[Item], clash: dict[str, Any], include_unpaired: bool) -> list[Item]:
+def _by_position(
+    in1: list[Item], in2: list[Item], clash: dict[str, Any], include_unpaired: bool
+) -> list[Item]:
     if not in1 or not in2:
         return [*in1, *in2]
     if clash.get("resolveClash") == "preferInput1":
@@ -407,7 +457,7 @@ def _multiplex(in1: list[Item], in2: list[Item], clash: dict[str, Any]) -> list[
 
 
 @register("merge")
-def merge_node(ctx: NodeContext) -> Outputs:
+def merge_node(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n mode)
     inputs = ctx.inputs + [[] for _ in range(max(0, 2 - len(ctx.inputs)))]
     in1, in2 = inputs[0], inputs[1]
     v = ctx.version
@@ -427,12 +477,15 @@ def merge_node(ctx: NodeContext) -> Outputs:
         if output == "empty":
             return [[{"json": {}}]]
         return [list(in1)]
-    if mode == "combineByPosition" or (mode == "combine" and ctx.param("combinationMode", 0, "mergeByFields") ==
-                                       "mergeByPosition") or (mode == "combine" and ctx.param(
-                                           "combineBy", 0, "") == "combineByPosition"):
+    if (
+        mode == "combineByPosition"
+        or (mode == "combine" and ctx.param("combinationMode", 0, "mergeByFields") == "mergeByPosition")
+        or (mode == "combine" and ctx.param("combineBy", 0, "") == "combineByPosition")
+    ):
         return [_by_position(in1, in2, clash, bool(options.get("includeUnpaired")))]
-    if mode == "combine" and (ctx.param("combinationMode", 0, "") == "multiplex" or
-                              ctx.param("combineBy", 0, "") == "combineAll"):
+    if mode == "combine" and (
+        ctx.param("combinationMode", 0, "") == "multiplex" or ctx.param("combineBy", 0, "") == "combineAll"
+    ):
         return [_multiplex(in1, in2, clash)]
     if mode == "combine":
         if v >= 3:
@@ -448,15 +501,19 @@ def merge_node(ctx: NodeContext) -> Outputs:
             join = ctx.param("joinMode", 0, "keepMatches")
         for idx, pair in enumerate(field_pairs):
             if not pair.get("field1") or not pair.get("field2"):
-                raise NodeError(ctx.node.name, f"You need to define both fields in \"Fields to Match\" for pair "
-                                f"{idx + 1}")
+                raise NodeError(
+                    ctx.node.name, f'You need to define both fields in "Fields to Match" for pair {idx + 1}'
+                )
         if v < 2.1:
             for label, items, key in (("Input 1", in1, "field1"), ("Input 2", in2, "field2")):
                 for pair in field_pairs:
-                    if items and not any(get_path(it.get("json") or {}, str(pair[key]), UNDEFINED) is not UNDEFINED
-                                         for it in items):
-                        raise NodeError(ctx.node.name, f"Field '{pair[key]}' is not present in any of items in "
-                                        f"'{label}'")
+                    if items and not any(
+                        get_path(it.get("json") or {}, str(pair[key]), UNDEFINED) is not UNDEFINED
+                        for it in items
+                    ):
+                        raise NodeError(
+                            ctx.node.name, f"Field '{pair[key]}' is not present in any of items in '{label}'"
+                        )
         return [_by_fields(ctx, in1, in2, field_pairs, join, ctx.param("outputDataFrom", 0, "both"), options)]
     raise NodeError(ctx.node.name, f"Merge mode {mode!r} is not supported")
 
@@ -486,4 +543,3 @@ def split_in_batches(ctx: NodeContext) -> Outputs:
     done = state["processed"]
     ctx.execution.node_state.pop(ctx.node.name, None)
     return [done, []]
-

@@ -81,8 +81,10 @@ def _item_fields(ctx: NodeContext, i: int) -> dict[str, Any]:
             raise ctx.fail(f"'JSON Output' in item {i + 1} is not a valid JSON object", item=i)
         return raw
     if v >= 3.3:
-        entries = [(a.get("name"), a.get("type", "string"), a.get("value"))
-                   for a in (ctx.param("assignments.assignments", i, []) or [])]
+        entries = [
+            (a.get("name"), a.get("type", "string"), a.get("value"))
+            for a in (ctx.param("assignments.assignments", i, []) or [])
+        ]
     else:
         entries = []
         for f in ctx.param("fields.values", i, []) or []:
@@ -98,8 +100,11 @@ def _item_fields(ctx: NodeContext, i: int) -> dict[str, Any]:
             if ignore:
                 out[name] = None if value is UNDEFINED else value
             else:
-                raise NodeError(ctx.node.name, str(exc), fix="Change the field type, or enable "
-                                "'Ignore Type Conversion Errors'.") from exc
+                raise NodeError(
+                    ctx.node.name,
+                    str(exc),
+                    fix="Change the field type, or enable 'Ignore Type Conversion Errors'.",
+                ) from exc
     return out
 
 
@@ -145,8 +150,11 @@ def _v3(ctx: NodeContext) -> Outputs:
         for key, value in fields.items():
             set_path(new, key, value, dot)
         res: dict[str, Any] = {"json": new, "pairedItem": {"item": i}}
-        strip = ctx.param("options.stripBinary", i, True) if ctx.version >= 3.4 else \
-            not ctx.param("options.includeBinary", i, True)
+        strip = (
+            ctx.param("options.stripBinary", i, True)
+            if ctx.version >= 3.4
+            else not ctx.param("options.includeBinary", i, True)
+        )
         if item.get("binary") and not strip:
             res["binary"] = item["binary"]
         out.append(res)

@@ -34,8 +34,11 @@ def _dot(ctx: NodeContext) -> bool:
 
 
 def _missing_field(ctx: NodeContext, field: str) -> NodeError:
-    return NodeError(ctx.node.name, f"The field '{field}' wasn't found in any input item",
-                     fix="Check the field name, or enable 'Continue If Field Not Found'.")
+    return NodeError(
+        ctx.node.name,
+        f"The field '{field}' wasn't found in any input item",
+        fix="Check the field name, or enable 'Continue If Field Not Found'.",
+    )
 
 
 # ---- Aggregate ----------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def aggregate(ctx: NodeContext) -> Outputs:
 
 # ---- Split Out ----------------------------------------------------------------------------------
 @register("splitOut")
-def split_out(ctx: NodeContext) -> Outputs:
+def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n mode)
     dot = _dot(ctx)
     out: list[Item] = []
     for i, it in enumerate(ctx.items):
@@ -136,7 +139,12 @@ def split_out(ctx: NodeContext) -> Outputs:
                     continue
                 value = values[k]
                 dest = dests[idx] if idx < len(dests) else None
-                if dest is None and isinstance(value, dict) and include == "noOtherFields" and len(columns) == 1:
+                if (
+                    dest is None
+                    and isinstance(value, dict)
+                    and include == "noOtherFields"
+                    and len(columns) == 1
+                ):
                     new.update(copy.deepcopy(value))
                     continue
                 key = dest or (f.split(".")[-1] if dot else f)
@@ -163,16 +171,26 @@ def remove_duplicates(ctx: NodeContext) -> Outputs:
     elif compare == "allFieldsExcept":
         excluded = _names(ctx.param("fieldsToExclude", 0, ""))
         if not excluded:
-            raise NodeError(ctx.node.name, "No fields specified. Please add a field to exclude from comparison")
-        keys = sorted({k for it in items for k in _flat_keys(it.get("json") or {}, dot)
-                       if not any(k == e or k.startswith(e + ".") for e in excluded)})
+            raise NodeError(
+                ctx.node.name, "No fields specified. Please add a field to exclude from comparison"
+            )
+        keys = sorted(
+            {
+                k
+                for it in items
+                for k in _flat_keys(it.get("json") or {}, dot)
+                if not any(k == e or k.startswith(e + ".") for e in excluded)
+            }
+        )
     else:
         keys = _names(ctx.param("fieldsToCompare", 0, ""))
         if not keys:
             raise NodeError(ctx.node.name, "No fields specified. Please add a field to compare on")
         if ctx.version >= 2:
             for k in keys:
-                if not any(get_path(it.get("json") or {}, k, UNDEFINED, dot) is not UNDEFINED for it in items):
+                if not any(
+                    get_path(it.get("json") or {}, k, UNDEFINED, dot) is not UNDEFINED for it in items
+                ):
                     raise NodeError(ctx.node.name, f"'{k}' field is missing from some input items")
     remove_other = bool(ctx.param("options.removeOtherFields", 0, False))
     seen: set[str] = set()
@@ -230,12 +248,20 @@ def sort_node(ctx: NodeContext) -> Outputs:
         return [items]
     if kind == "code":
         code = str(ctx.raw_param("code", ""))
-        res = ctx.execution.box.run_code({
-            "node": ctx.node.name, "mode": "all", "items": items, "runIndex": ctx.run_index,
-            "source": ctx.source, "async": False,
-            "code": "var __f = function(a, b) {\n" + code + "\n};\nreturn items.map(function(_, i) { return i; })"
-                    ".sort(function(x, y) { return __f(items[x], items[y]); });",
-        })
+        res = ctx.execution.box.run_code(
+            {
+                "node": ctx.node.name,
+                "mode": "all",
+                "items": items,
+                "runIndex": ctx.run_index,
+                "source": ctx.source,
+                "async": False,
+                "code": "var __f = function(a, b) {\n"
+                + code
+                + "\n};\nreturn items.map(function(_, i) { return i; })"
+                ".sort(function(x, y) { return __f(items[x], items[y]); });",
+            }
+        )
         if res.get("error"):
             raise NodeError(ctx.node.name, f"Sort code failed: {res['error'].get('message')}")
         order = (res.get("result") or [[]])[0] or []
@@ -249,8 +275,10 @@ def sort_node(ctx: NodeContext) -> Outputs:
         for f in fields:
             name = str(f.get("fieldName", ""))
             desc = f.get("order", "ascending") == "descending"
-            c = _cmp(get_path(x.get("json") or {}, name, UNDEFINED, dot),
-                     get_path(y.get("json") or {}, name, UNDEFINED, dot))
+            c = _cmp(
+                get_path(x.get("json") or {}, name, UNDEFINED, dot),
+                get_path(y.get("json") or {}, name, UNDEFINED, dot),
+            )
             if c:
                 return -c if desc else c
         return 0
@@ -259,15 +287,23 @@ def sort_node(ctx: NodeContext) -> Outputs:
 
 
 # ---- Summarize -------------------------------------------------------------------------------------
-_PREFIX = {"append": "appended", "average": "average", "concatenate": "concatenated", "count": "count",
-           "countUnique": "unique_count", "max": "max", "min": "min", "sum": "sum"}
+_PREFIX = {
+    "append": "appended",
+    "average": "average",
+    "concatenate": "concatenated",
+    "count": "count",
+    "countUnique": "unique_count",
+    "max": "max",
+    "min": "min",
+    "sum": "sum",
+}
 
 
 def _agg_name(agg: str, field: str) -> str:
     return f"{_PREFIX.get(agg, agg)}_{field}"
 
 
-def _aggregate(agg: str, values: list[Any], entry: dict[str, Any], include_empty: bool) -> Any:
+def _aggregate(agg: str, values: list[Any], entry: dict[str, Any], include_empty: bool) -> Any:  # noqa: C901  (one branch per n8n mode)
     def empty(v: Any) -> bool:
         return v is UNDEFINED or v is None or v == ""
 
@@ -291,8 +327,9 @@ def _aggregate(agg: str, values: list[Any], entry: dict[str, Any], include_empty
         if sep == "other":
             sep = entry.get("customSeparator", "")
         sep = {"\\n": "\n"}.get(sep, sep)
-        return sep.join(json.dumps(v, separators=(",", ":")) if isinstance(v, dict | list) else js_string(v)
-                        for v in vals)
+        return sep.join(
+            json.dumps(v, separators=(",", ":")) if isinstance(v, dict | list) else js_string(v) for v in vals
+        )
     nums = [v for v in vals if isinstance(v, int | float) and not isinstance(v, bool)]
     if agg == "sum":
         return sum(nums)
@@ -319,10 +356,15 @@ def summarize(ctx: NodeContext) -> Outputs:
     cont = bool(ctx.param("options.continueIfFieldNotFound", 0, False))
     for e in entries:
         f = str(e.get("field", ""))
-        if items and not any(get_path(it.get("json") or {}, f, UNDEFINED, dot) is not UNDEFINED for it in items):
+        if items and not any(
+            get_path(it.get("json") or {}, f, UNDEFINED, dot) is not UNDEFINED for it in items
+        ):
             if not cont and not (ctx.node.kind == "summarize" and ctx.version >= 1.1):
-                raise NodeError(ctx.node.name, f"The field '{f}' does not exist in any items",
-                                fix="Check the field name, or enable 'Continue if Field Not Found'.")
+                raise NodeError(
+                    ctx.node.name,
+                    f"The field '{f}' does not exist in any items",
+                    fix="Check the field name, or enable 'Continue if Field Not Found'.",
+                )
     groups: dict[str, tuple[list[Any], list[int]]] = {}
     for i, it in enumerate(items):
         js = it.get("json") or {}
@@ -386,8 +428,10 @@ def rename_keys(ctx: NodeContext) -> Outputs:
 def _rename_regex(obj: Any, pattern: Any, repl: str, depth: int, level: int = 0) -> Any:
     if not isinstance(obj, dict) or (depth != -1 and level > depth):
         return obj
-    return {pattern.sub(repl.replace("$", "\\"), k): _rename_regex(v, pattern, repl, depth, level + 1)
-            for k, v in obj.items()}
+    return {
+        pattern.sub(repl.replace("$", "\\"), k): _rename_regex(v, pattern, repl, depth, level + 1)
+        for k, v in obj.items()
+    }
 
 
 # ---- Item Lists (legacy bundle) --------------------------------------------------------------------

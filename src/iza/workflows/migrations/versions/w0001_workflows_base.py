@@ -49,8 +49,12 @@ def upgrade() -> None:
     op.create_table(
         "workflow_node_runs",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("execution_id", sa.Integer,
-                  sa.ForeignKey("workflow_executions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "execution_id",
+            sa.Integer,
+            sa.ForeignKey("workflow_executions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("node", sa.String(300), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
