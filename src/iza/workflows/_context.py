@@ -8,12 +8,11 @@ a parameter the node does not use never fails the run (as in n8n).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from iza.workflows._errors import NodeError
-from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._sandbox import UNDEFINED, fast_copy
 
 if TYPE_CHECKING:
     from iza.workflows._engine import Execution
@@ -113,7 +112,7 @@ class NodeContext:
             )
         if value is UNDEFINED and default is not MISSING:
             return default
-        return copy.deepcopy(value) if isinstance(value, dict | list) else value
+        return fast_copy(value) if isinstance(value, dict | list) else value
 
     def raw_param(self, name: str, default: Any = None) -> Any:
         value: Any = self.node.parameters

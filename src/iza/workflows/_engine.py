@@ -8,7 +8,6 @@ says what is left. A node's run is recorded in n8n's ``runData`` shape.
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError
 from iza.workflows._model import Node, Workflow
-from iza.workflows._sandbox import JsSandbox, sandbox
+from iza.workflows._sandbox import JsSandbox, fast_copy, sandbox
 from iza.workflows.nodes._registry import lookup
 
 __all__ = ["Execution", "ExecutionResult", "WaitRequested"]
@@ -255,7 +254,7 @@ class Execution:
         if self.use_pin_data and node.name in self.workflow.pin_data:
             return [[_as_item(i) for i in self.workflow.pin_data[node.name]]]
         if node.disabled:
-            return [copy.deepcopy(inputs[0]) if inputs else []]
+            return [fast_copy(inputs[0]) if inputs else []]
         self.resumed_wait = bool(task.get("_resume"))
         fn = lookup(node.type)
         if fn is None:
@@ -266,7 +265,7 @@ class Execution:
         wait_ms = float(node.setting("waitBetweenTries", 1000))
         run_index = len(self.run_data.get(node.name, []))
         for attempt in range(1, max(tries, 1) + 1):
-            ctx = NodeContext(node, self, copy.deepcopy(inputs), run_index, task.get("source") or [])
+            ctx = NodeContext(node, self, fast_copy(inputs), run_index, task.get("source") or [])
             try:
                 outputs = fn(ctx)
                 break

@@ -22,7 +22,7 @@ from typing import Any
 
 from iza.workflows._errors import WorkflowError
 
-__all__ = ["UNDEFINED", "JsSandbox", "from_js", "sandbox"]
+__all__ = ["UNDEFINED", "JsSandbox", "fast_copy", "from_js", "sandbox"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,15 @@ class _Undefined:
 
 
 UNDEFINED = _Undefined()
+
+
+def fast_copy(value: Any) -> Any:
+    """Deep copy of JSON-shaped data (dicts, lists, scalars) — several times faster than deepcopy."""
+    if isinstance(value, dict):
+        return {k: fast_copy(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [fast_copy(v) if isinstance(v, dict | list) else v for v in value]
+    return value
 
 
 def _hook(obj: dict[str, Any]) -> Any:
@@ -106,11 +115,18 @@ class JsSandbox:
         self._ctx = MiniRacer()
         self._ctx.set_hard_memory_limit(self.max_memory)
         self._ctx.eval(_source())
+        #: Statements (run data, node context) queued for the next call: each trip into V8 costs
+        #: a thread hand-off, so bookkeeping rides along with the next real evaluation.
+        self._pending: list[str] = []
+        self._ctx_nodes: set[str] = set()
 
     def _call(self, fn: str, payload: Any, timeout_s: float | None = None) -> str:
         from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException
 
         code = f"__iza.{fn}({json.dumps(_to_js(_clean(payload)))})"
+        if self._pending:
+            code = ";\n".join([*self._pending, code])
+            self._pending.clear()
         try:
             result = self._ctx.eval(code, timeout_sec=timeout_s or self.timeout_s)
         except JSTimeoutException as exc:
@@ -122,13 +138,17 @@ class JsSandbox:
         return str(result)
 
     def configure(self, config: dict[str, Any]) -> None:
-        self._call("configure", config)
+        self._pending.clear()
+        self._pending.append(f"__iza.configure({json.dumps(_to_js(_clean(config)))})")
 
     def set_run(self, node: str, run: dict[str, Any]) -> None:
-        self._ctx.eval(f"__iza.setRun({json.dumps(node)}, {json.dumps(_to_js(_clean(run)))})")
+        self._pending.append(f"__iza.setRun({json.dumps(node)}, {json.dumps(_to_js(_clean(run)))})")
 
     def set_context(self, node: str, context: dict[str, Any]) -> None:
-        self._ctx.eval(f"__iza.setContext({json.dumps(node)}, {json.dumps(_to_js(_clean(context)))})")
+        if context or node in self._ctx_nodes:
+            self._ctx_nodes.add(node)
+            self._pending.append(
+                f"__iza.setContext({json.dumps(node)}, {json.dumps(_to_js(_clean(context)))})")
 
     def eval_params(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         return list(from_js(self._call("evalParams", request)))

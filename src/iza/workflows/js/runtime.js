@@ -8,7 +8,9 @@ var __iza = (function () {
 
   function configure(cfgText) {
     var cfg = JSON.parse(cfgText);
-    luxon.Settings.defaultZone = cfg.timezone || "America/New_York";
+    var zone = cfg.timezone || "America/New_York";
+    if (S.zone !== zone) { luxon.Settings.defaultZone = zone; S.zone = zone; }
+    S.now = null; S.today = null;
     S.runData = {};
     S.contexts = {};
     S.workflow = cfg.workflow || {};
@@ -114,6 +116,10 @@ var __iza = (function () {
     });
   }
 
+  // One "now" per call into the runtime: cheap, and consistent across the items of a node run.
+  function nowDT() { return S.now || (S.now = DateTime.now()); }
+  function todayDT() { return S.today || (S.today = nowDT().startOf("day")); }
+
   function helpers(ctx) {
     var items = ctx.items || [];
     var current = items[ctx.itemIndex];
@@ -135,7 +141,7 @@ var __iza = (function () {
     return {
       $: $, $input: $input, $json: current ? current.json : {}, $binary: current ? (current.binary || {}) : {},
       $node: legacyNode(ctx), $items: $items,
-      $now: DateTime.now(), $today: DateTime.now().startOf("day"),
+      $now: nowDT(), $today: todayDT(),
       $workflow: { id: S.workflow.id, name: S.workflow.name, active: !!S.workflow.active },
       $execution: {
         id: S.execution.id, mode: S.execution.mode === "manual" ? "test" : "production",
@@ -262,6 +268,7 @@ var __iza = (function () {
   // Resolve the parameters of `node` once per input item (or once when there are none).
   function evalParams(reqText) {
     var req = JSON.parse(reqText);
+    S.now = null; S.today = null;
     var n = Math.max(req.items.length, 1);
     var res = [];
     for (var i = 0; i < n; i++) {
@@ -295,6 +302,7 @@ var __iza = (function () {
   }
   function runCode(reqText) {
     var req = JSON.parse(reqText);
+    S.now = null; S.today = null;
     CODE.result = null; CODE.error = null;
     var extra = ["items", "item", "console", "$item"];
     var header = req.async ? "return (async function(" : "return (function(";

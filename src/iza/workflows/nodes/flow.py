@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from typing import Any
 
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError
-from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._sandbox import UNDEFINED, fast_copy
 from iza.workflows.nodes._filter import FilterTypeError, evaluate_filter, js_regex, parse_date
 from iza.workflows.nodes._registry import Outputs, register
 from iza.workflows.nodes._util import get_path, js_number, js_string
@@ -243,7 +242,7 @@ def _lodash_merge(target: Any, src: Any) -> Any:
         for k, v in src.items():
             if v is UNDEFINED:
                 continue
-            out[k] = _lodash_merge(out[k], v) if k in out and isinstance(v, dict | list) else copy.deepcopy(v)
+            out[k] = _lodash_merge(out[k], v) if k in out and isinstance(v, dict | list) else fast_copy(v)
         return out
     if isinstance(target, list) and isinstance(src, list):
         out_l = list(target)
@@ -253,9 +252,9 @@ def _lodash_merge(target: Any, src: Any) -> Any:
             elif idx < len(out_l):
                 out_l[idx] = v
             else:
-                out_l.append(copy.deepcopy(v))
+                out_l.append(fast_copy(v))
         return out_l
-    return copy.deepcopy(src)
+    return fast_copy(src)
 
 
 def _merger(clash: dict[str, Any]) -> Any:
@@ -526,12 +525,12 @@ def split_in_batches(ctx: NodeContext) -> Outputs:
     reset = bool(ctx.param("options.reset", 0, False))
     if ctx.version < 2:
         if "items" not in state or reset:
-            state["items"] = [copy.deepcopy(i) for i in ctx.items]
+            state["items"] = [fast_copy(i) for i in ctx.items]
         batch, state["items"] = state["items"][:size], state["items"][size:]
         state["noItemsLeft"] = not state["items"]
         return [batch]
     if "items" not in state or reset:
-        state["items"] = [copy.deepcopy(i) for i in ctx.items]
+        state["items"] = [fast_copy(i) for i in ctx.items]
         state["processed"] = []
         state["done"] = False
         batch, state["items"] = state["items"][:size], state["items"][size:]

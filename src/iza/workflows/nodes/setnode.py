@@ -7,14 +7,13 @@ accept JSON text. With ``ignoreConversionErrors`` a value that does not convert 
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from typing import Any
 
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError
-from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._sandbox import UNDEFINED, fast_copy
 from iza.workflows.nodes._registry import Outputs, register
 from iza.workflows.nodes._util import get_path, js_number, js_string, set_path, to_json_text, unset_path
 
@@ -116,7 +115,7 @@ def _base(ctx: NodeContext, item: dict[str, Any], i: int, dot: bool) -> dict[str
         include = ctx.param("include", i, "all")
     src = item.get("json") or {}
     if include == "all":
-        return copy.deepcopy(src)
+        return fast_copy(src)
     if include == "none":
         return {}
     if include == "selected":
@@ -125,10 +124,10 @@ def _base(ctx: NodeContext, item: dict[str, Any], i: int, dot: bool) -> dict[str
             value = get_path(src, key, UNDEFINED, dot)
             if value is UNDEFINED:
                 continue
-            set_path(out, key.split(".")[-1] if dot and "." in key else key, copy.deepcopy(value), dot)
+            set_path(out, key.split(".")[-1] if dot and "." in key else key, fast_copy(value), dot)
         return out
     if include == "except":
-        data = copy.deepcopy(src)
+        data = fast_copy(src)
         for key in _field_list(ctx.param("excludeFields", i, "")):
             unset_path(data, key, dot)
         return data
@@ -166,7 +165,7 @@ def _v1(ctx: NodeContext) -> Outputs:
     for i, item in enumerate(ctx.items):
         keep_only = bool(ctx.param("keepOnlySet", i, False))
         dot = ctx.param("options.dotNotation", i, True) is not False
-        new = {} if keep_only else copy.deepcopy(item.get("json") or {})
+        new = {} if keep_only else fast_copy(item.get("json") or {})
         values = ctx.param("values", i, {}) or {}
         for kind in ("boolean", "number", "string"):
             for entry in values.get(kind, []) or []:

@@ -3,7 +3,6 @@ and the legacy Item Lists node that bundles them (operation parameter)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from functools import cmp_to_key
@@ -11,7 +10,7 @@ from typing import Any
 
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError
-from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._sandbox import UNDEFINED, fast_copy
 from iza.workflows.nodes._registry import Outputs, register
 from iza.workflows.nodes._util import get_path, js_number, js_string, set_path, unset_path
 
@@ -60,7 +59,7 @@ def aggregate(ctx: NodeContext) -> Outputs:
                         set_path(keep, f, v, dot)
                 js = keep
             elif include == "allFieldsExcept":
-                js = copy.deepcopy(js)
+                js = fast_copy(js)
                 for f in _names(ctx.param("fieldsToExclude", 0, "")):
                     unset_path(js, f, dot)
             data.append(js)
@@ -126,14 +125,14 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
         for k in range(n):
             new: dict[str, Any] = {}
             if include == "allOtherFields":
-                new = copy.deepcopy(js)
+                new = fast_copy(js)
                 for f, _ in columns:
                     unset_path(new, f, dot)
             elif include == "selectedOtherFields":
                 for f in _names(ctx.param("fieldsToInclude", i, "")):
                     v = get_path(js, f, UNDEFINED, dot)
                     if v is not UNDEFINED:
-                        new[f] = copy.deepcopy(v)
+                        new[f] = fast_copy(v)
             for idx, (f, values) in enumerate(columns):
                 if k >= len(values):
                     continue
@@ -145,10 +144,10 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
                     and include == "noOtherFields"
                     and len(columns) == 1
                 ):
-                    new.update(copy.deepcopy(value))
+                    new.update(fast_copy(value))
                     continue
                 key = dest or (f.split(".")[-1] if dot else f)
-                new[key] = copy.deepcopy(value)
+                new[key] = fast_copy(value)
             res: Item = {"json": new, "pairedItem": {"item": i}}
             if it.get("binary") and ctx.param("options.includeBinary", i, False):
                 res["binary"] = it["binary"]
@@ -405,7 +404,7 @@ def rename_keys(ctx: NodeContext) -> Outputs:
 
     out = []
     for i, it in enumerate(ctx.items):
-        js = copy.deepcopy(it.get("json") or {})
+        js = fast_copy(it.get("json") or {})
         for pair in ctx.param("keys.key", i, []) or []:
             cur, new = pair.get("currentKey"), pair.get("newKey")
             if cur is None or cur is UNDEFINED or new in (None, UNDEFINED, ""):
