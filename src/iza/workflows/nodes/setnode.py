@@ -115,7 +115,7 @@ def _base(ctx: NodeContext, item: dict[str, Any], i: int, dot: bool) -> dict[str
         include = ctx.param("include", i, "all")
     src = item.get("json") or {}
     if include == "all":
-        return fast_copy(src)
+        return dict(fast_copy(src))
     if include == "none":
         return {}
     if include == "selected":
@@ -127,7 +127,7 @@ def _base(ctx: NodeContext, item: dict[str, Any], i: int, dot: bool) -> dict[str
             set_path(out, key.split(".")[-1] if dot and "." in key else key, fast_copy(value), dot)
         return out
     if include == "except":
-        data = fast_copy(src)
+        data: dict[str, Any] = dict(fast_copy(src))
         for key in _field_list(ctx.param("excludeFields", i, "")):
             unset_path(data, key, dot)
         return data
