@@ -114,6 +114,17 @@ class NodeContext:
             return default
         return fast_copy(value) if isinstance(value, dict | list) else value
 
+    def param_tree(self, item: int = 0) -> dict[str, Any]:
+        """All parameters resolved for ``item``; fails on the first expression error in them."""
+        resolved = self._resolve()
+        params = resolved[min(item, len(resolved) - 1)]
+        err = _find_error(params)
+        if err is not None:
+            raise NodeError(self.node.name, f"expression failed: {err['__izaErr']}",
+                            parameter=err.get("path"), name="ExpressionError",
+                            fix="Fix the expression in this parameter.")
+        return dict(fast_copy(params))
+
     def raw_param(self, name: str, default: Any = None) -> Any:
         value: Any = self.node.parameters
         for part in name.split("."):

@@ -79,6 +79,8 @@ class Execution:
     resumed_wait: bool = False
     #: How short waits sleep; the conformance harness injects a clock that does not block.
     sleep: Callable[[float], None] = time.sleep
+    #: Virtual time (test harnesses): short waits advance $now instead of sleeping.
+    virtual_time: bool = False
     _box: JsSandbox | None = field(default=None, repr=False)
 
     # ---- setup ----------------------------------------------------------------------------
@@ -107,6 +109,14 @@ class Execution:
                         name, {"main": run.get("data", {}).get("main", []), "source": run.get("source", [])}
                     )
         return self._box
+
+    def wait(self, seconds: float) -> None:
+        """A short in-process wait (Wait node under 65 s)."""
+        if self.virtual_time:
+            self._clock_offset = getattr(self, "_clock_offset", 0.0) + seconds
+            self.box.queue(f"__iza.S.offsetMs = {int(self._clock_offset * 1000)}")
+        else:
+            self.sleep(seconds)
 
     def start(self, items: list[Item] | None = None, start: str | None = None) -> None:
         node = self.workflow.nodes[start] if start else self.workflow.start_node()

@@ -96,7 +96,8 @@ def _clean(value: Any) -> Any:
 def _source() -> str:
     pkg = resources.files("iza.workflows") / "js"
     return "\n;\n".join(
-        (pkg / name).read_text(encoding="utf-8") for name in ("luxon.min.js", "extensions.js", "runtime.js")
+        (pkg / name).read_text(encoding="utf-8")
+        for name in ("luxon.min.js", "extensions.js", "runtime.js", "datetime.js")
     )
 
 
@@ -119,11 +120,29 @@ class JsSandbox:
         #: a thread hand-off, so bookkeeping rides along with the next real evaluation.
         self._pending: list[str] = []
         self._ctx_nodes: set[str] = set()
+        self._moment = False
 
-    def _call(self, fn: str, payload: Any, timeout_s: float | None = None) -> str:
+    def queue(self, statement: str) -> None:
+        """Run ``statement`` (trusted runtime code) just before the next call."""
+        self._pending.append(statement)
+
+    def ensure_moment(self) -> None:
+        """Load moment + moment-timezone (Date & Time v1) on first use: they are 200 KB of JS."""
+        if not self._moment:
+            pkg = resources.files("iza.workflows") / "js"
+            for name in ("moment.min.js", "moment-timezone.min.js"):
+                self._ctx.eval((pkg / name).read_text(encoding="utf-8"))
+            self._moment = True
+
+    def call_raw(self, fn: str, payload: Any) -> dict[str, Any]:
+        """Call a global runtime function taking and returning JSON text."""
+        return dict(from_js(self._call(fn, payload, global_fn=True)))
+
+    def _call(self, fn: str, payload: Any, timeout_s: float | None = None, *, global_fn: bool = False) -> str:
         from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException
 
-        code = f"__iza.{fn}({json.dumps(_to_js(_clean(payload)))})"
+        target = fn if global_fn else f"__iza.{fn}"
+        code = f"{target}({json.dumps(_to_js(_clean(payload)))})"
         if self._pending:
             code = ";\n".join([*self._pending, code])
             self._pending.clear()

@@ -65,7 +65,7 @@ def run_fixture(path: str | Path) -> FixtureResult:
     pins: dict[str, Any] = data.pop("pinData", None) or {}
     t0 = time.perf_counter()
     wf = parse_workflow(data, source=p.name)
-    execution = Execution(wf, mode="manual", timezone="America/New_York", sleep=lambda _s: None)
+    execution = Execution(wf, mode="manual", timezone="America/New_York", virtual_time=True)
     execution.start()
     result = execution.run()
     seconds = time.perf_counter() - t0

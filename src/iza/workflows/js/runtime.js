@@ -10,7 +10,7 @@ var __iza = (function () {
     var cfg = JSON.parse(cfgText);
     var zone = cfg.timezone || "America/New_York";
     if (S.zone !== zone) { luxon.Settings.defaultZone = zone; S.zone = zone; }
-    S.now = null; S.today = null;
+    S.now = null; S.today = null; S.offsetMs = 0;
     S.runData = {};
     S.contexts = {};
     S.workflow = cfg.workflow || {};
@@ -117,7 +117,7 @@ var __iza = (function () {
   }
 
   // One "now" per call into the runtime: cheap, and consistent across the items of a node run.
-  function nowDT() { return S.now || (S.now = DateTime.now()); }
+  function nowDT() { return S.now || (S.now = DateTime.fromMillis(Date.now() + (S.offsetMs || 0))); }
   function todayDT() { return S.today || (S.today = nowDT().startOf("day")); }
 
   function helpers(ctx) {

@@ -184,7 +184,7 @@ def wait_node(ctx: NodeContext) -> Outputs:
         return [items]
     if seconds < 65:
         # Like n8n: short waits happen in-process instead of parking the execution.
-        ctx.execution.sleep(seconds)
+        ctx.execution.wait(seconds)
         return [items]
     raise WaitRequested([items], time.time() + seconds)
 
