@@ -230,7 +230,8 @@ def evaluate_filter(
                 rtype = "number" if op.startswith("length") else ("string" if type_ == "array" else type_)
                 if type_ == "array" and op in ("contains", "notContains"):
                     rtype = "any"
-                right = _convert(cond.get("rightValue"), rtype, loose, "right", idx + 1)
+                # The right value is typed in the editor as text: it is always converted.
+                right = _convert(cond.get("rightValue"), rtype, True, "right", idx + 1)
             if type_ == "boolean" and op in ("true", "false") and left is UNDEFINED:
                 left = None
         except FilterTypeError as exc:

@@ -136,7 +136,7 @@ def training_messenger(ctx: NodeContext) -> Outputs:
 
 @register("debugHelper")
 def debug_helper(ctx: NodeContext) -> Outputs:
-    category = ctx.param("category", default="doNothing")
+    category = ctx.param("category", default="throwError")
     if category == "throwError":
         etype = ctx.param("throwErrorType", default="NodeApiError")
         message = ctx.param("throwErrorMessage", default="Node has thrown an error")

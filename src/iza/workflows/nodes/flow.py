@@ -87,7 +87,7 @@ def _if_v1_item(ctx: NodeContext, i: int) -> bool:
     results = []
     for dtype in ("boolean", "dateTime", "number", "string"):
         for cond in conditions.get(dtype, []) or []:
-            op = cond.get("operation", "equal" if dtype != "dateTime" else "after")
+            op = cond.get("operation", {"number": "smaller", "dateTime": "after"}.get(dtype, "equal"))
             v1 = cond.get("value1", False if dtype == "boolean" else "")
             v2 = cond.get("value2", False if dtype == "boolean" else "")
             results.append(_v1_compare(op, v1, v2, dtype))

@@ -175,6 +175,9 @@ def _v1(ctx: NodeContext) -> Outputs:
                     value = bool(value) if value is not UNDEFINED else False
                 elif kind == "number" and value is UNDEFINED:
                     value = 0
+                elif kind == "number" and ctx.version >= 2 and isinstance(value, str):
+                    n = js_number(value)
+                    value = n if not (isinstance(n, float) and math.isnan(n)) else value
                 elif kind == "string" and value is UNDEFINED:
                     value = ""
                 set_path(new, js_string(entry.get("name", "propertyName")), value, dot)
