@@ -39,8 +39,6 @@ KNOWN_FAILING = frozenset(
         "SplitInBatches__test__SplitInBatches.workflow_v1",
         "SplitInBatches__test__SplitInBatches.workflow_v2",
         "SplitInBatches__test__SplitInBatches.workflow_v2_done_variable",
-        "Switch__V1__test__switch.rules.workflow",
-        "Switch__V2__test__switch.rules.workflow",
         "Transform__Summarize__test__workflow.summarize",
         "Xml__test__node__workflow.xml-valid-data",
         "Xml__test__node__workflow.xml",

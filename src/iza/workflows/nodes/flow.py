@@ -174,11 +174,12 @@ def switch_node(ctx: NodeContext) -> Outputs:
         dtype = ctx.param("dataType", i, "number")
         value1 = ctx.param("value1", i, "" if dtype != "boolean" else False)
         matched = False
-        for rule in ctx.param("rules.rules", i, []) or []:
+        for r_idx, rule in enumerate(ctx.param("rules.rules", i, []) or []):
             op = rule.get("operation", "equal")
-            value2 = rule.get("value2", "" if dtype != "boolean" else False)
+            value2 = rule.get("value2", {"boolean": False, "number": 0}.get(dtype, ""))
             if _v1_compare(op, value1, value2, dtype):
-                outs[int(rule.get("output", 0))].append(_paired(item, i))
+                target = int(rule.get("output", 0)) if ctx.version < 2 else r_idx
+                outs[target].append(_paired(item, i))
                 matched = True
                 break
         if not matched:
