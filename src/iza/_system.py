@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 #: (name, boot stage, "module:factory")
 _COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("kernel", "kernel", "iza.kernel.health:kernel_component"),
+    ("workflows", "workflows", "iza.workflows.health:workflows_component"),
     ("interfaces", "interfaces", "iza.web.health:web_component"),
 )
 
