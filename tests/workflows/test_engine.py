@@ -243,3 +243,56 @@ def test_validate_community_sample_never_crashes() -> None:
     assert len(results) == 150
     assert all(not r["errors"] for r in results)
     assert any(r["unsupported"] for r in results)
+
+
+def test_http_request_node_talks_to_a_real_server() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(self.path + " " + body.decode())
+            payload = json.dumps([{"echo": json.loads(body)["name"]}, {"n": 2}]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_a: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        wf = chain(
+            node("Start", "manualTrigger"),
+            node(
+                "Call",
+                "httpRequest",
+                {
+                    "method": "POST",
+                    "url": url,
+                    "sendQuery": True,
+                    "queryParameters": {"parameters": [{"name": "q", "value": "1"}]},
+                    "sendBody": True,
+                    "specifyBody": "json",
+                    "jsonBody": '={"name": "{{ $json.who }}"}',
+                },
+                version=4.2,
+            ),
+        )
+        ex = Execution(parse_workflow(wf))
+        ex.start([{"json": {"who": "ada"}}])
+        result = ex.run()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == "success", result.error
+    assert [i["json"] for i in result.run_data["Call"][0]["data"]["main"][0]] == [{"echo": "ada"}, {"n": 2}]
+    assert seen == ['/hook?q=1 {"name":"ada"}']

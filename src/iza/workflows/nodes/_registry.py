@@ -51,6 +51,7 @@ def _load_builtin() -> None:
         dates,
         files,
         flow,
+        http,
         markup,
         setnode,
         transform,
