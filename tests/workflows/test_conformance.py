@@ -36,7 +36,6 @@ KNOWN_FAILING = frozenset(
         "Merge__test__node__workflow.mixed.forceInputNodeExecution",
         "Merge__test__node__workflow.update_2_1",
         "SplitInBatches__test__SplitInBatches.combineData",
-        "SplitInBatches__test__SplitInBatches.workflow_v1",
         "SplitInBatches__test__SplitInBatches.workflow_v2",
         "SplitInBatches__test__SplitInBatches.workflow_v2_done_variable",
         "Transform__Summarize__test__workflow.summarize",

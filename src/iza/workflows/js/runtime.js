@@ -85,7 +85,13 @@ var __iza = (function () {
   function nodeProxy(name, ctx) {
     nodeMustExist(name);
     return {
-      all: function (branch, run) { nodeMustHaveRun(name); return outputItems(name, branch || 0, run); },
+      all: function (branch, run) {
+        nodeMustHaveRun(name);
+        if (run !== undefined && run !== null && run >= 0 && !runOf(name, run)) {
+          throw new Error("Run " + run + " of node '" + name + "' not found");
+        }
+        return outputItems(name, branch || 0, run);
+      },
       first: function (branch, run) { nodeMustHaveRun(name); return outputItems(name, branch || 0, run)[0]; },
       last: function (branch, run) {
         nodeMustHaveRun(name); var a = outputItems(name, branch || 0, run); return a[a.length - 1];

@@ -521,25 +521,27 @@ def merge_node(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n 
 # ---- Loop over items ----------------------------------------------------------------------
 @register("splitInBatches")
 def split_in_batches(ctx: NodeContext) -> Outputs:
+    """Loop Over Items. The node's context (``noItemsLeft``, ``currentRunIndex``, ``maxRunIndex``,
+    ``done``) is visible to expressions as ``$node["Name"].context``."""
     state = ctx.execution.node_state.setdefault(ctx.node.name, {})
     size = max(int(ctx.param("batchSize", 0, 10 if ctx.version < 3 else 1)), 1)
     reset = bool(ctx.param("options.reset", 0, False))
+    if "items" not in state or reset or state.get("done"):
+        items = [fast_copy(i) for i in ctx.items]
+        state.clear()
+        state.update({"items": items, "processed": [], "done": False, "currentRunIndex": 0,
+                      "maxRunIndex": -(-len(items) // size)})
+        first = True
+    else:
+        first = False
+        state["currentRunIndex"] = int(state.get("currentRunIndex", 0)) + 1
+        if ctx.version >= 2:
+            state["processed"].extend(ctx.items)
+    batch, state["items"] = state["items"][:size], state["items"][size:]
+    state["noItemsLeft"] = not state["items"]
     if ctx.version < 2:
-        if "items" not in state or reset:
-            state["items"] = [fast_copy(i) for i in ctx.items]
-        batch, state["items"] = state["items"][:size], state["items"][size:]
-        state["noItemsLeft"] = not state["items"]
         return [batch]
-    if "items" not in state or reset:
-        state["items"] = [fast_copy(i) for i in ctx.items]
-        state["processed"] = []
-        state["done"] = False
-        batch, state["items"] = state["items"][:size], state["items"][size:]
+    if batch or first:
         return [[], batch]
-    state["processed"].extend(ctx.items)
-    if state["items"]:
-        batch, state["items"] = state["items"][:size], state["items"][size:]
-        return [[], batch]
-    done = state["processed"]
-    ctx.execution.node_state.pop(ctx.node.name, None)
-    return [done, []]
+    state["done"] = True
+    return [list(state["processed"]), []]
