@@ -83,7 +83,9 @@ def _legacy_date(v: Any) -> Any:
 
 def _if_v1_item(ctx: NodeContext, i: int) -> bool:
     conditions = ctx.param("conditions", i, {}) or {}
-    combine = ctx.param("combineOperation", i, "all")
+    combine = ctx.param("combineOperation", i, None)
+    if combine is None:  # the Filter node v1 names it combineConditions (AND / OR)
+        combine = "any" if str(ctx.param("combineConditions", i, "AND")).upper() == "OR" else "all"
     results = []
     for dtype in ("boolean", "dateTime", "number", "string"):
         for cond in conditions.get(dtype, []) or []:
@@ -364,7 +366,7 @@ def merge_matched(
                 if join_mode == "enrichInput2"
                 else ("preferInput1", "preferInput2")
             )
-            if resolve == p1:
+            if resolve == p1 and not (join_mode == "enrichInput2" and not clash.get("resolveClash")):
                 js = merge(dict(matches[0]["json"]), *[x["json"] for x in matches[1:]], entry["json"])
             else:
                 js = merge(dict(entry["json"]), *[x["json"] for x in matches])
@@ -419,7 +421,8 @@ def _by_fields(
             {**e, "json": {**e["json"], "_source": "input2"}} for e in m["unmatched2"]
         ]
     merged = merge_matched(m["matched"], clash, join)
-    rest = m["unmatched1"] if join == "enrichInput1" else m["unmatched2"]
+    # enrichInput2 matched with the inputs swapped, so input 2's unmatched items are in unmatched1.
+    rest = m["unmatched1"]
     if clash.get("resolveClash") == "addSuffix":
         rest = _suffix(rest, "1" if join == "enrichInput1" else "2")
     return [*merged, *rest]
