@@ -27,7 +27,6 @@ KNOWN_FAILING = frozenset(
         "Files__test__convert_extract.workflow",
         "HtmlExtract__test__workflow.dotNotation",
         "Html__test__extractHtmlContent.workflow",
-        "ItemLists__test__node__workflow.summarize",
         "ItemLists__test__node__workflow.update_2_1",
         "ItemLists__test__node__workflow.update_3",
         "Markdown__test__node__workflow.markdown",
@@ -36,7 +35,6 @@ KNOWN_FAILING = frozenset(
         "SplitInBatches__test__SplitInBatches.combineData",
         "SplitInBatches__test__SplitInBatches.workflow_v2",
         "SplitInBatches__test__SplitInBatches.workflow_v2_done_variable",
-        "Transform__Summarize__test__workflow.summarize",
         "Xml__test__node__workflow.xml-valid-data",
         "Xml__test__node__workflow.xml",
     }

@@ -373,7 +373,17 @@ def summarize(ctx: NodeContext) -> Outputs:
     out: list[Item] = []
     fmt = ctx.param("options.outputFormat", 0, "separateItems" if split_by else "singleItem")
     single: dict[str, Any] = {}
+    # Groups nest by split field (as n8n builds them): order by first appearance, level by level.
+    first_seen: dict[str, int] = {}
     for key_vals, idxs in groups.values():
+        for level in range(1, len(key_vals) + 1):
+            first_seen.setdefault(_key([None if v is UNDEFINED else v for v in key_vals[:level]]), idxs[0])
+
+    def order(entry: tuple[list[Any], list[int]]) -> list[int]:
+        kv = [None if v is UNDEFINED else v for v in entry[0]]
+        return [first_seen[_key(kv[:level])] for level in range(1, len(kv) + 1)]
+
+    for key_vals, idxs in sorted(groups.values(), key=order):
         row: dict[str, Any] = {}
         for f, v in zip(split_by, key_vals, strict=True):
             row[f] = None if v is UNDEFINED else v
@@ -383,7 +393,7 @@ def summarize(ctx: NodeContext) -> Outputs:
             agg = str(e.get("aggregation", "count"))
             f = str(e.get("field", ""))
             values = [get_path(items[i].get("json") or {}, f, UNDEFINED, dot) for i in idxs]
-            name = _agg_name(agg, f.replace(".", "_") if dot else f)
+            name = _agg_name(agg, f.replace(".", "_"))
             row[name] = _aggregate(agg, values, e, bool(e.get("includeEmpty")))
         if fmt == "singleItem" and split_by:
             cur = single
