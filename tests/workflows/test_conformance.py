@@ -28,7 +28,6 @@ KNOWN_FAILING = frozenset(
         "HtmlExtract__test__workflow.dotNotation",
         "Html__test__extractHtmlContent.workflow",
         "ItemLists__test__node__workflow.update_2_1",
-        "ItemLists__test__node__workflow.update_3",
         "Markdown__test__node__workflow.markdown",
         "Merge__test__node__workflow.mixed.forceInputNodeExecution",
         "Merge__test__node__workflow.update_2_1",

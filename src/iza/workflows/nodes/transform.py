@@ -224,10 +224,11 @@ def _flat_keys(obj: dict[str, Any], dot: bool, prefix: str = "") -> list[str]:
 
 # ---- Sort / Limit -----------------------------------------------------------------------------------
 def _cmp(a: Any, b: Any) -> int:
+    # Missing values sort after present ones.
     if a is UNDEFINED or a is None:
-        return 0 if (b is UNDEFINED or b is None) else -1
+        return 0 if (b is UNDEFINED or b is None) else 1
     if b is UNDEFINED or b is None:
-        return 1
+        return -1
     if isinstance(a, int | float) and isinstance(b, int | float):
         return (a > b) - (a < b)
     if isinstance(a, str) and isinstance(b, str):
