@@ -507,7 +507,7 @@ def merge_node(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n 
                 raise NodeError(
                     ctx.node.name, f'You need to define both fields in "Fields to Match" for pair {idx + 1}'
                 )
-        if v < 2.1:
+        if v < 2.1 and in1 and in2:
             for label, items, key in (("Input 1", in1, "field1"), ("Input 2", in2, "field2")):
                 for pair in field_pairs:
                     if items and not any(

@@ -107,8 +107,6 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
         for f in fields:
             v = get_path(js, f, UNDEFINED, dot)
             if v is UNDEFINED:
-                if ctx.version >= 2 and len(ctx.items) == 1:
-                    raise NodeError(ctx.node.name, f"The field '{f}' wasn't found in any input item")
                 continue
             if v is None and len(fields) == 1:
                 columns = []
@@ -120,6 +118,8 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
                 v = [v]
             columns.append((f, v))
         if not columns:
+            if ctx.version < 2.1 and ctx.node.kind == "itemLists":
+                out.append({**it, "pairedItem": {"item": i}})  # older Item Lists pass the item on
             continue
         n = max(len(c[1]) for c in columns)
         for k in range(n):
