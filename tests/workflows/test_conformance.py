@@ -27,7 +27,6 @@ KNOWN_FAILING = frozenset(
         "Files__test__convert_extract.workflow",
         "HtmlExtract__test__workflow.dotNotation",
         "Html__test__extractHtmlContent.workflow",
-        "ItemLists__test__node__workflow.splitOutItems.split_object",
         "ItemLists__test__node__workflow.update_2_1",
         "Markdown__test__node__workflow.markdown",
         "Merge__test__node__workflow.mixed.forceInputNodeExecution",

@@ -104,13 +104,14 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
         dests = _names(ctx.param("options.destinationFieldName", i, ""))
         include = ctx.param("include", i, "noOtherFields")
         columns: list[tuple[str, list[Any]]] = []
+        passthrough = False
         for f in fields:
             v = get_path(js, f, UNDEFINED, dot)
             if v is UNDEFINED:
                 continue
             if v is None and len(fields) == 1:
                 columns = []
-                out.append({**it, "pairedItem": {"item": i}})
+                passthrough = True
                 break
             if isinstance(v, dict):
                 v = list(v.values()) if ctx.version < 3 or True else [v]
@@ -118,7 +119,7 @@ def split_out(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n m
                 v = [v]
             columns.append((f, v))
         if not columns:
-            if ctx.version < 2.1 and ctx.node.kind == "itemLists":
+            if passthrough or (ctx.version < 2.1 and ctx.node.kind == "itemLists"):
                 out.append({**it, "pairedItem": {"item": i}})  # older Item Lists pass the item on
             continue
         n = max(len(c[1]) for c in columns)
