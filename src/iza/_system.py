@@ -29,6 +29,7 @@ _COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("business", "interfaces", "iza.business.health:business_component"),
     ("agents", "agents", "iza.agents.health:agents_component"),
     ("memory", "memory", "iza.memory.health:memory_component"),
+    ("workflows", "workflows", "iza.workflows.health:workflows_component"),
     ("interfaces", "interfaces", "iza.web.health:web_component"),
 )
 

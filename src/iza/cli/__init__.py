@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("iza.memory.cli:memory_group", "Long-term memory: add, search, forget; agent mailboxes."),
     "demo-app": ("iza.cli.demo_app:demo_app_cmd", "Build, test and verify an app from a plain request."),
     "showcase": ("iza.cli.showcase:showcase_cmd", "Run the showcase scenarios end to end."),
+    "workflows": ("iza.workflows.cli:workflows_group", "Import, validate, run and inspect workflows."),
 }
 
 

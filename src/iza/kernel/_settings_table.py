@@ -116,6 +116,11 @@ SETTINGS: tuple[Setting, ...] = (
             "is paid (order.paid), in `iza serve` and the CLI commands that mark orders paid.",
             type=bool),
     # ---- workflows ------------------------------------------------------------------------
+    Setting("workflows.timezone", "America/New_York", "Default time zone of workflow expressions "
+            "($now, DateTime) when a workflow sets none; n8n's GENERIC_TIMEZONE default."),
+    Setting("workflows.code_timeout_s", 10.0, "Time limit of one Code node or expression call, in "
+            "seconds.", type=float),
+    Setting("workflows.code_memory_mb", 256, "Heap limit of the JavaScript sandbox, in MiB.", type=int),
     # ---- business -------------------------------------------------------------------------
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
     Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),

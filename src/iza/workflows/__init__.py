@@ -1,0 +1,28 @@
+"""The workflow engine: n8n-compatible workflows, run durably.
+
+Public surface: parse a workflow (:func:`parse_workflow`), run it (:class:`Execution`), register
+node types (:func:`register_node`), and the errors. Persistence, CLI and web routes live in
+their own modules and are imported only when used.
+"""
+
+from iza.workflows._engine import Execution, ExecutionResult
+from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError, WorkflowInputError
+from iza.workflows._model import Node, Workflow, load_workflow_file, parse_workflow
+from iza.workflows.nodes._registry import is_supported, supported_types
+from iza.workflows.nodes._registry import register as register_node
+
+__all__ = [
+    "Execution",
+    "ExecutionResult",
+    "Node",
+    "NodeError",
+    "UnsupportedNode",
+    "Workflow",
+    "WorkflowError",
+    "WorkflowInputError",
+    "is_supported",
+    "load_workflow_file",
+    "parse_workflow",
+    "register_node",
+    "supported_types",
+]

@@ -1,0 +1,5 @@
+"""files nodes."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""markup nodes."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
