@@ -146,3 +146,34 @@ def test_empty_query_finds_nothing(make_wf: MakeWf) -> None:
     mid = run_mission(wf, create_mission(wf, "Build a todo app for my bakery"))["id"]
     assert wf.memory.search(mission_namespace(mid), "   ") == []
     assert wf.memory.search(mission_namespace(mid), "specification")
+
+
+def test_mission_mail_on_the_memory_dashboard(make_wf: MakeWf, settings: Settings, store: Store) -> None:
+    import asyncio
+
+    import httpx
+
+    from iza.kernel.tokens import create_token
+    from iza.web.app import create_app
+
+    wf = make_wf()
+    mid = run_mission(wf, create_mission(wf, "Build a todo app for my bakery"))["id"]
+    [msg] = wf.memory.inbox("mgr-sales", mid)
+    app = create_app(settings)
+    _, token = create_token(Store.from_settings(settings), "tester")
+
+    async def page() -> str:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.post("/login", data={"token": token, "next": "/memory"})
+            assert r.status_code == 303
+            r = await client.get("/memory")
+            assert r.status_code == 200
+            return r.text
+
+    text = asyncio.run(page())
+    assert msg.id in text and f"<code>{mission_namespace(mid)}</code>" in text
+    assert f"{msg.sender} → mgr-sales" in text
+    Mailbox(open_store(settings, embedder=None), mission_namespace(mid)).ack(msg.id)
+    after = asyncio.run(page())  # acknowledged mail leaves the mailboxes (it stays a recent write)
+    assert f"{msg.sender} → mgr-sales" not in after and "No open messages." in after
