@@ -11,7 +11,6 @@ import pytest
 from iza.agents import (
     MissionStateError,
     ModelRequired,
-    StoreMemory,
     Workforce,
     cancel_mission,
     create_mission,
@@ -53,7 +52,7 @@ def test_instant_app_runs_from_the_playbook(make_wf: MakeWf, store: Store) -> No
     # results are stored with provenance in the mission's namespace
     hits = wf.memory.search(mission_namespace(mid), "write the app specification done")
     assert hits and hits[0].mission_id == mid and hits[0].task_id and hits[0].agent_id
-    assert StoreMemory(store).inbox("mgr-sales", mid)
+    assert wf.memory.inbox("mgr-sales", mid)
     names = [e.name for e in recent(store, 20)]
     assert "mission.created" in names and "mission.completed" in names
     assert list_missions(store)[0]["mode"] == "offline-playbook"
@@ -82,7 +81,7 @@ def test_approval_pauses_then_approve_finishes(make_wf: MakeWf, store: Store) ->
     assert view["state"] == "awaiting_approval"
     waiting = [t for t in view["tasks"] if t["state"] == "awaiting_approval"]
     assert [t["title"] for t in waiting] == ["Send the client update"]
-    assert not StoreMemory(store).inbox("client", mid)  # nothing sent before approval
+    assert not wf.memory.inbox("client", mid)  # nothing sent before approval
     with pytest.raises(MissionStateError, match="waiting for approval"):
         run_mission(wf, mid)
     done_before = {t["id"] for t in view["tasks"] if t["state"] == "done"}
@@ -90,7 +89,7 @@ def test_approval_pauses_then_approve_finishes(make_wf: MakeWf, store: Store) ->
     view = run_mission(wf, mid)
     assert view["state"] == "completed"
     assert all(t["attempts"] == 1 for t in view["tasks"] if t["id"] in done_before)
-    assert [m.body for m in StoreMemory(store).inbox("client", mid)]
+    assert [m.body for m in wf.memory.inbox("client", mid)]
     sent = next(t for t in view["tasks"] if t["title"] == "Send the client update")
     assert sent["approval"] == "approved: ok by Sam"
     assert "mission.awaiting_approval" in [e.name for e in recent(store, 30)]
@@ -103,7 +102,7 @@ def test_reject_ends_the_mission(make_wf: MakeWf, store: Store) -> None:
     decide_approval(store, mid, False, "not this month")
     view = mission_view(store, mid)
     assert view["state"] == "rejected" and "not this month" in view["error"]
-    assert not StoreMemory(store).inbox("client", mid)
+    assert not wf.memory.inbox("client", mid)
     with pytest.raises(MissionStateError):
         run_mission(wf, mid)
 

@@ -64,9 +64,16 @@ def _factory_model(settings: Settings, store: Store) -> ChatModel | None:
 
 
 def _factory_memory(settings: Settings, store: Store) -> MemorySink:
+    """A registered factory wins; otherwise ``iza.memory`` unless ``agents.memory = "tables"``."""
     with _lock:
         factory = _memory_factories[0] if _memory_factories else None
-    return factory(settings, store) if factory is not None else StoreMemory(store)
+    if factory is not None:
+        return factory(settings, store)
+    if settings.get_str("agents.memory") == "tables":
+        return StoreMemory(store)
+    from iza.agents._unified_memory import unified_memory
+
+    return unified_memory(settings, store)
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("agents.deliver_paid_orders", False, "Start the delivering mission when an order "
             "is paid (order.paid), in `iza serve` and the CLI commands that mark orders paid.",
             type=bool),
+    Setting("agents.memory", "lexical", "Where agents keep results and mail: 'lexical' (iza.memory, "
+            "BM25 search, no embedding model loaded), 'hybrid' (iza.memory with memory.embedder "
+            "vectors) or 'tables' (the workforce's own tables, the old default).",
+            choices=("lexical", "hybrid", "tables")),
     # ---- workflows ------------------------------------------------------------------------
     Setting("workflows.timezone", "America/New_York", "Default time zone of workflow expressions "
             "($now, DateTime) when a workflow sets none; n8n's GENERIC_TIMEZONE default."),

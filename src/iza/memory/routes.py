@@ -42,11 +42,19 @@ def _recent(store: MemoryStore, stats: dict[str, Any], limit: int = 15) -> list[
     return sorted(recs, key=lambda r: r.updated_at or r.created_at, reverse=True)[:limit]
 
 
-def _mail(store: MemoryStore, stats: dict[str, Any]) -> list[MemoryRecord]:
-    if "mail" not in stats["namespaces"]:
-        return []
-    msgs = store.list("mail", kind="message", limit=50)
-    return [m for m in msgs if not m.metadata.get("acked_at")]
+def _mail(store: MemoryStore, stats: dict[str, Any], spaces: int = 10, limit: int = 50) -> list[MemoryRecord]:
+    """Open messages of the ``mail`` mailbox and of the most recently written namespaces.
+
+    Agents keep each mission's mail in the mission's namespace (``mission:<id>``), so looking at
+    ``mail`` alone would hide them; the newest namespaces are where current missions talk.
+    """
+    recent = sorted(stats["namespaces"].items(), key=lambda kv: kv[1]["last_write"] or "", reverse=True)
+    names = ["mail"] if "mail" in stats["namespaces"] else []
+    names += [ns for ns, _ in recent[:spaces] if ns != "mail"]
+    msgs: list[MemoryRecord] = []
+    for ns in names:
+        msgs += [m for m in store.list(ns, kind="message", limit=limit) if not m.metadata.get("acked_at")]
+    return sorted(msgs, key=lambda m: m.created_at, reverse=True)[:limit]
 
 
 @router.get("/memory", response_class=HTMLResponse, include_in_schema=False)
