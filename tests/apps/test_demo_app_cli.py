@@ -63,6 +63,7 @@ def test_demo_app_delivers_a_verified_app(capsys: pytest.CaptureFixture[str], ho
     code, out, err = run(capsys, "demo-app", "todo app with AI")
     assert code == 0, err
     assert "mode: offline" in out and "delivered" in out
+    assert "order ord_" in out and "iza missions trace m-" in out
     assert str(home / "apps" / "todo-app-2") in out.replace("\n", "")
     assert (home / "apps" / "todo-app" / "README.md").is_file()
 
