@@ -127,3 +127,26 @@ def test_failing_verification_fails_order_and_mission(
     assert "mission.failed" in names and "app.failed" in names
     assert "order.delivered" not in names and "mission.completed" not in names
     assert dict(seen["events"])["app.failed"]["order_id"] == data["order_id"]
+
+
+def test_the_flow_records_on_both_databases(store: Store, home: Path, wheel_cache: WheelCache,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same hooks on SQLite and PostgreSQL: the order and mission end up consistent."""
+    from iza.apps import run_demo_app
+    from iza.kernel.home import ensure_home
+
+    monkeypatch.setenv("IZA_APPS_WHEEL_CACHE", str(wheel_cache.path))
+    settings = load(home)
+    ensure_home(settings)
+    result = run_demo_app("notes app", settings, store)
+    assert result.status == "delivered", result.as_dict()["failed_step"]
+    with store.read() as session:
+        order = session.get(OrderRow, result.order_id)
+        assert order is not None
+        assert (order.status, order.source, order.mission_id) == ("delivered", "demo", result.mission_id)
+    mission = mission_view(store, str(result.mission_id))
+    assert mission["state"] == "completed" and mission["order_id"] == result.order_id
+    assert [s["name"] for s in timeline(store, str(result.mission_id)) if s["kind"] == "tool"][:2] == [
+        "apps.parse_request", "apps.generate_app"]
+    names = [e.name for e in recent(store, 100, names=["app.*", "order.*", "mission.*"])]
+    assert "app.delivered" in names and "order.delivered" in names and "mission.completed" in names
