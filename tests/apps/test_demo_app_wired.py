@@ -88,6 +88,10 @@ def test_demo_app_creates_order_mission_memories_and_events(
     tool_spans = [s["name"] for s in seen["trace"] if s["kind"] == "tool"]
     assert tool_spans == tools and all(s["status"] == "ok" for s in seen["trace"])
     assert any(s["agent"] == "mgr-apps" for s in seen["trace"])
+    # spans carry each step's own time, laid out one after another
+    spans = {s["name"]: s for s in seen["trace"] if s["kind"] == "tool"}
+    assert spans["apps.verify:tests"]["duration_ms"] > 0
+    assert spans["apps.verify:install"]["start"] <= spans["apps.verify:tests"]["start"]
 
     kinds = sorted({r.kind for r in seen["memories"]})
     assert kinds == ["decision", "spec"]

@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from iza.apps._hooks import AppRequest, EventBusHooks
@@ -147,12 +147,21 @@ def _record_steps(store: Store, mission_id: str, started: datetime | None,
 
     now = utcnow()
     start = started or now
-    steps: list[dict[str, Any]] = [{"name": "spec", "tool": "apps.parse_request", "ok": True,
-              "detail": f"{result['blueprint']} blueprint, mode {result['mode']}"},
-             {"name": "generate", "tool": "apps.generate_app", "ok": True,
-              "detail": str(result["app_dir"])}]
-    steps += [{"name": s["name"], "tool": f"apps.verify:{s['name']}", "ok": bool(s["ok"]),
-               "detail": str(s.get("detail") or "")[:2000]} for s in result.get("steps") or []]
+    verify = [{"name": s["name"], "tool": f"apps.verify:{s['name']}", "ok": bool(s["ok"]),
+               "detail": str(s.get("detail") or "")[:2000], "seconds": float(s.get("seconds") or 0)}
+              for s in result.get("steps") or []]
+    # Verification steps ran back to back and ended now; the spec was parsed before the order
+    # existed, and generation filled the time between the mission's start and verification.
+    cursor = max(start, now - timedelta(seconds=sum(v["seconds"] for v in verify)))
+    steps: list[dict[str, Any]] = [
+        {"name": "spec", "tool": "apps.parse_request", "ok": True, "begin": start, "end": start,
+         "detail": f"{result['blueprint']} blueprint, mode {result['mode']}"},
+        {"name": "generate", "tool": "apps.generate_app", "ok": True, "begin": start, "end": cursor,
+         "detail": str(result["app_dir"])}]
+    for v in verify:
+        end = min(now, cursor + timedelta(seconds=v["seconds"]))
+        steps.append({**v, "begin": cursor, "end": end})
+        cursor = end
     with store.transaction() as session:
         mission = session.get(MissionRow, mission_id)
         if mission is None:
@@ -171,7 +180,7 @@ def _record_steps(store: Store, mission_id: str, started: datetime | None,
                             limits=limits, inputs={"step": step["name"], "executor": _EXECUTOR})
             task.state = "done" if step["ok"] else "failed"
             task.attempts = 1
-            task.started_at, task.finished_at = start, now
+            task.started_at, task.finished_at = step["begin"], step["end"]
             task.outputs = {"summary": step["detail"][:300], "ok": step["ok"]}
             task.error = None if step["ok"] else step["detail"]
             status = "ok" if step["ok"] else "error"
@@ -179,14 +188,14 @@ def _record_steps(store: Store, mission_id: str, started: datetime | None,
                                  span_id=span_id_for(task.id), parent_span_id=span_id_for(objective.id),
                                  kind="agent", name=f"work: {task.title}", agent_id=None,
                                  status=status, attributes={"iza.executor": _EXECUTOR},
-                                 started_at=start, ended_at=now))
+                                 started_at=step["begin"], ended_at=step["end"]))
             spans.append(SpanRow(mission_id=mission_id, task_id=task.id,
                                  span_id=span_id_for(f"{task.id}:tool"),
                                  parent_span_id=span_id_for(task.id), kind="tool",
                                  name=step["tool"], agent_id=None, status=status,
                                  attributes={"iza.tool.ok": step["ok"],
                                              "iza.tool.detail": step["detail"][:500]},
-                                 started_at=start, ended_at=now))
+                                 started_at=step["begin"], ended_at=step["end"]))
         objective.state = "done" if ok else "failed"
         objective.started_at, objective.finished_at = start, now
         objective.outputs = {"summary": f"{result['status']}: {result['tests']['passed']} tests passed"}
