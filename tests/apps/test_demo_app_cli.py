@@ -51,8 +51,8 @@ def test_demo_app_delivers_a_verified_app(capsys: pytest.CaptureFixture[str], ho
     assert data["app_dir"] == str(home / "apps" / "todo-app")
     assert data["tests"]["passed"] > 0 and data["tests"]["failed"] == 0
     assert data["probe"]["task"]["ok"] is True
-    assert data["order_id"] is None and data["mission_id"] is None
-    assert any("not wired" in n for n in data["notes"])
+    assert data["order_id"].startswith("ord_") and data["mission_id"].startswith("m-")
+    assert data["notes"] == []
     assert (home / "apps" / "todo-app" / "iza_app.json").is_file()
     names = [n for n, _ in app_events(home)]
     assert names == ["app.requested", "app.spec_decided", "app.delivered"]
@@ -63,6 +63,7 @@ def test_demo_app_delivers_a_verified_app(capsys: pytest.CaptureFixture[str], ho
     code, out, err = run(capsys, "demo-app", "todo app with AI")
     assert code == 0, err
     assert "mode: offline" in out and "delivered" in out
+    assert "order ord_" in out and "iza missions trace m-" in out
     assert str(home / "apps" / "todo-app-2") in out.replace("\n", "")
     assert (home / "apps" / "todo-app" / "README.md").is_file()
 

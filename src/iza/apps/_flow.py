@@ -152,7 +152,7 @@ def run_demo_app(
     note("spec", "ok")
     app_dir = out if out is not None else _free_dir(apps_home(settings), spec.slug)
     req = AppRequest(uuid.uuid4().hex, spec.request, spec.mode, source)
-    hooks = delivery_hooks(store)
+    hooks = delivery_hooks(store, settings)
     order_id = hooks.create_order(req)
     mission_id = hooks.create_mission(req, order_id)
     hooks.store_memory(req, "spec", f"{spec.name}: {spec.blueprint} blueprint", spec.to_dict())

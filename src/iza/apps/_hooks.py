@@ -12,9 +12,10 @@ the flow says so in its output) but records every step as a domain event in the 
 ``app.failed``      verification failed, with the failing step
 ==================  =====================================================================
 
-Wiring the real subsystems is one call at start-up (``set_delivery_hooks(factory)``) with an
-object that creates the order and mission and then delegates to :class:`EventBusHooks`, so the
-events keep flowing for workflows that react to ``app.delivered``.
+The flow's default is :class:`iza.apps._delivery.SystemHooks`, which creates the real order
+(business), mission (agents) and memories and then delegates to :class:`EventBusHooks`, so the
+events keep flowing for workflows that react to ``app.delivered``. ``set_delivery_hooks(factory)``
+replaces it (``None`` restores it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from iza.kernel.events import Event, publish
 
 if TYPE_CHECKING:
+    from iza.kernel.config import Settings
     from iza.kernel.store import Store
 
 __all__ = [
@@ -176,17 +178,26 @@ class EventBusHooks:
 
 
 HooksFactory = Callable[["Store"], DeliveryHooks]
-_factory: HooksFactory = EventBusHooks
+_factory: HooksFactory | None = None
 _lock = threading.Lock()
 
 
 def set_delivery_hooks(factory: HooksFactory | None) -> None:
-    """Install the hooks factory the flow uses (``None`` restores :class:`EventBusHooks`)."""
+    """Install the hooks factory the flow uses (``None`` restores the system default)."""
     global _factory
     with _lock:
-        _factory = factory or EventBusHooks
+        _factory = factory
 
 
-def delivery_hooks(store: Store) -> DeliveryHooks:
+def delivery_hooks(store: Store, settings: Settings | None = None) -> DeliveryHooks:
+    """The installed hooks; by default :class:`~iza.apps._delivery.SystemHooks` (order, mission,
+    memory and events), or :class:`EventBusHooks` alone when no settings are given."""
     with _lock:
-        return _factory(store)
+        factory = _factory
+    if factory is not None:
+        return factory(store)
+    if settings is None:
+        return EventBusHooks(store)
+    from iza.apps._delivery import SystemHooks
+
+    return SystemHooks(settings, store)

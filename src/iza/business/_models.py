@@ -31,7 +31,7 @@ __all__ = [
 _BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 LEAD_STAGES = ("inquiry", "demo", "proposal", "won", "lost")
-ORDER_STATUSES = ("pending", "paid", "in_delivery", "delivered", "canceled", "refunded")
+ORDER_STATUSES = ("pending", "paid", "in_delivery", "delivered", "failed", "canceled", "refunded")
 LEDGER_KINDS = ("payment", "refund", "dispute", "dispute_reversal", "fee", "llm_cost", "adjustment")
 
 

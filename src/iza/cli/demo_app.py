@@ -114,5 +114,8 @@ def _print(state: State, result: DemoResult) -> None:
         detail = escape(str(failed.get("detail")))
         console.print(f"[red]failed[/] at step [bold]{failed.get('name')}[/]: {detail}")
         console.print(f"files kept for inspection in {escape(str(result.app_dir))}")
+    if result.order_id and result.mission_id:
+        console.print(f"order {result.order_id} (demo, no charge) · mission {result.mission_id} "
+                      f"(trace: iza missions trace {result.mission_id})")
     for line in data["notes"]:
         console.print(f"[dim]note: {escape(line)}[/]")
