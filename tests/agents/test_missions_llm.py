@@ -66,6 +66,8 @@ def test_plan_delegates_across_three_tiers(make_wf: MakeWf, store: Store) -> Non
         if kind_of(call) == "work":
             names = {t["name"] for t in call.tools}
             assert names <= set(wf.roster.get(call.metadata["agent"]).tools)
+    plan_prompt = model.calls[0].messages[1].content
+    assert "Usual objective: Scope the app (manager mgr-apps" in plan_prompt  # playbook as a guide
     llm_spans = [s for s in timeline(store, mid) if s["kind"] == "llm"]
     assert len(llm_spans) == len(model.calls)
     assert sum(s["attributes"]["iza.cost_micros"] for s in llm_spans) == view["cost_micros"]

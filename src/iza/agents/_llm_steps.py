@@ -147,8 +147,10 @@ def plan(run: Run, root: TaskRow) -> None:
                 return f"unknown manager(s) {bad}; managers: {', '.join(managers)}"
         return problem
 
+    guide = "".join(f"\nUsual objective: {o.title} (manager {o.manager}; steps: "
+                    + "; ".join(s.title for s in o.steps) + ")" for o in run.service.playbook)
     msgs = _prompt("plan", run, root.agent_id or "", service=run.service.name,
-                   managers=", ".join(run.service.managers), request=run.request)
+                   managers=", ".join(run.service.managers), request=run.request, guide=guide)
     data = _structured(run, root, msgs, PLAN_SCHEMA, check)
     with run.wf.store.transaction() as session:
         parent = session.get(TaskRow, root.id)
