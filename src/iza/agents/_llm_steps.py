@@ -12,6 +12,7 @@ Tool errors go back to the worker as observations; a worker that loops is stoppe
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from iza.agents._runner import Run
 
 __all__ = ["PLAN_SCHEMA", "ask", "breakdown", "plan", "review", "synthesis", "work"]
+
+logger = logging.getLogger(__name__)
 
 _STR = {"type": "string"}
 PLAN_SCHEMA = {"type": "object", "required": ["objectives"], "properties": {"objectives": {
@@ -72,6 +75,9 @@ def ask(run: Run, task: TaskRow, turn: int, messages: list[ChatMessage], *,
                           {"mission": run.mission_id, "task": task.id, "agent": agent.id})
     start = utcnow()
     resp = run.wf.model.chat(request) if run.wf.model is not None else ChatResponse()
+    logger.info("model %s for %s (%s): %d+%d tokens, %d µUSD, %d tool call(s)", agent.model,
+                task.id, agent.id, resp.tokens_in, resp.tokens_out, resp.cost_micros,
+                len(resp.tool_calls))
     with run.wf.store.transaction() as session:
         session.add(JournalRow(key=key, mission_id=run.mission_id, response=resp.as_dict(),
                                created_at=utcnow()))
