@@ -66,6 +66,8 @@ def test_plan_delegates_across_three_tiers(make_wf: MakeWf, store: Store) -> Non
         if kind_of(call) == "work":
             names = {t["name"] for t in call.tools}
             assert names <= set(wf.roster.get(call.metadata["agent"]).tools)
+    plan_prompt = model.calls[0].messages[1].content
+    assert "Usual objective: Scope the app (manager mgr-apps" in plan_prompt  # playbook as a guide
     llm_spans = [s for s in timeline(store, mid) if s["kind"] == "llm"]
     assert len(llm_spans) == len(model.calls)
     assert sum(s["attributes"]["iza.cost_micros"] for s in llm_spans) == view["cost_micros"]
@@ -342,3 +344,50 @@ def test_spending_above_the_threshold_needs_approval(settings: Settings, store: 
     assert "spends 25000" in events[0].payload["reason"]
     decide_approval(store, mid, True)
     assert run_mission(wf, mid)["state"] == "completed" and bought == [1500, 25_000]
+
+
+def test_parallel_items_run_at_the_same_time(settings: Settings, store: Store) -> None:
+    import threading
+
+    from iza.agents import Limits, ToolError, load_definitions
+
+    barrier = threading.Barrier(2)
+
+    def meet(ctx: object, args: dict) -> object:
+        try:
+            barrier.wait(timeout=30)  # only passes if the other item is running too
+        except threading.BrokenBarrierError:
+            raise ToolError("alone: the other item is not running") from None
+        return {"met": True}
+
+    tools = ToolRegistry(builtin_tools())
+    tools.register(Tool("meet", "Wait for a colleague.", {"type": "object", "properties": {}},
+                        frozenset(), meet))
+    roster, _ = load_definitions(None)
+    agents = []
+    for agent_id in ("wkr-apps-2", "wkr-apps-3", "wkr-apps-4"):
+        spec = roster.get(agent_id).as_dict()
+        spec["tools"].append("meet")
+        del spec["source"]
+        agents.append(spec)
+    (settings.home / "agents").mkdir(parents=True, exist_ok=True)
+    (settings.home / "agents" / "roster.json").write_text(json.dumps({"agents": agents}))
+    observations: list[str] = []
+
+    def script(req: ChatRequest) -> ChatResponse | None:
+        if kind_of(req) == "work" and _work_title(req) in ("Work item: Frontend", "Work item: Backend"):
+            tool_msgs = [m for m in req.messages if m.role == "tool"]
+            if not tool_msgs:
+                return ChatResponse(tool_calls=(ToolCall("m", "meet", {}),))
+            observations.append(tool_msgs[-1].content)
+            return ChatResponse(content="done together")
+        return None
+
+    wf = Workforce.from_settings(settings, store, model=scripted(script), tools=tools,
+                                 limits=Limits(parallel_items=2))
+    view = run_mission(wf, create_mission(wf, "Build a todo app"))
+    assert view["state"] == "completed"
+    assert observations == ['{"met": true}', '{"met": true}']
+    items = [t for t in view["tasks"] if t["title"] in ("Frontend", "Backend")]
+    assert items[0]["started_at"] < items[1]["finished_at"]
+    assert items[1]["started_at"] < items[0]["finished_at"]

@@ -205,3 +205,20 @@ def test_load_spreads_across_missions_and_paused_missions_hold_no_capacity(
         session.execute(sa.update(MissionRow).where(MissionRow.id == busy)
                         .values(state="awaiting_approval"))
     assert sum(w.queued for w in load_snapshot(store, requirements)) == 0
+
+
+def test_new_workers_are_tried_not_starved(make_wf: MakeWf, store: Store) -> None:
+    from iza.agents._assign import load_snapshot
+
+    wf = make_wf()
+    assert run_mission(wf, create_mission(wf, "Build a todo app"))["state"] == "completed"
+    writers = wf.roster.with_skill("testing", "write_file")
+    loads = load_snapshot(store, writers)
+    used = {a["agent"] for m in list_missions(store) for a in mission_view(store, m["id"])["assignments"]}
+    tried = [w for w in loads if w.agent_id in used]
+    untried = [w for w in loads if w.agent_id not in used]
+    assert tried and untried
+    # no history: assumed as fast as the peers that have one, not the 1 s/unit prior
+    peer_mean = sum(w.latency for w in tried) / len(tried)
+    assert all(abs(w.latency - peer_mean) < 1e-9 for w in untried)
+    assert peer_mean < 1.0

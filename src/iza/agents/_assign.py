@@ -52,12 +52,16 @@ def load_snapshot(store: Store, candidates: list[AgentSpec]) -> list[WorkerLoad]
     queued = {i: 0 for i in ids}
     for who, state, n in counts:
         (running if state == "running" else queued)[str(who)] = int(n)
+    observed = [sum(d for _, d in h) / len(h) for h in history.values() if h]
+    # A worker with no history is assumed as fast as its peers' average, so it gets tried
+    # rather than starved by workers whose (short) history makes them look fast.
+    prior = sum(observed) / len(observed) if observed else PRIOR_LATENCY
     loads = []
     for a in candidates:
         hist = history[a.id]
         ok = sum(1 for st, _ in hist if st == "done")
         rate = (ok + 1) / (len(hist) + 1)  # Laplace: one failure out of one is not 0%
-        latency = (sum(d for _, d in hist) / len(hist)) if hist else PRIOR_LATENCY
+        latency = (sum(d for _, d in hist) / len(hist)) if hist else prior
         loads.append(WorkerLoad(a.id, frozenset(a.skills), a.capacity, running[a.id], queued[a.id],
                                 float(running[a.id] + queued[a.id]), rate, max(latency, 1e-3)))
     return loads

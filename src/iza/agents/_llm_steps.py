@@ -15,6 +15,7 @@ Tool errors go back to the worker as observations; a worker that loops is stoppe
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from iza.agents._runner import Run
 
 __all__ = ["PLAN_SCHEMA", "ask", "breakdown", "plan", "review", "synthesis", "work"]
+
+logger = logging.getLogger(__name__)
 
 _STR = {"type": "string"}
 PLAN_SCHEMA = {"type": "object", "required": ["objectives"], "properties": {"objectives": {
@@ -79,6 +82,9 @@ def ask(run: Run, task: TaskRow, turn: int, messages: list[ChatMessage], *,
     start = utcnow()
     resp = run.wf.model.chat(request) if run.wf.model is not None else ChatResponse()
     spent = _journal_cost(run, mission)
+    logger.info("model %s for %s (%s): %d+%d tokens, %d µUSD, %d tool call(s)", agent.model,
+                task.id, agent.id, resp.tokens_in, resp.tokens_out, resp.cost_micros,
+                len(resp.tool_calls))
     with run.wf.store.transaction() as session:
         session.add(JournalRow(key=key, mission_id=run.mission_id, response=resp.as_dict(),
                                created_at=utcnow()))
@@ -163,8 +169,10 @@ def plan(run: Run, root: TaskRow) -> None:
                 return f"unknown manager(s) {bad}; managers: {', '.join(managers)}"
         return problem
 
+    guide = "".join(f"\nUsual objective: {o.title} (manager {o.manager}; steps: "
+                    + "; ".join(s.title for s in o.steps) + ")" for o in run.service.playbook)
     msgs = _prompt("plan", run, root.agent_id or "", service=run.service.name,
-                   managers=", ".join(run.service.managers), request=run.request)
+                   managers=", ".join(run.service.managers), request=run.request, guide=guide)
     data = _structured(run, root, msgs, PLAN_SCHEMA, check)
     with run.wf.store.transaction() as session:
         parent = session.get(TaskRow, root.id)

@@ -173,10 +173,33 @@ class Run:
             breakdown(self, task)
         self.delegate(task)
         outputs = dict(self.reload(task.id).outputs or {})
-        for child in self.children(task):
-            self.task(child)
+        children = self.children(task)
+        self.run_items([c for c in children if c.kind == "work"])
+        for child in children:
+            if child.kind != "work":
+                self.task(child)
         outputs["summary"] = f"{task.title}: done"
         return self.finish(self.reload(task.id), outputs)
+
+    def run_items(self, items: list[TaskRow]) -> None:
+        """Run an objective's work items: in order, or ``parallel_items`` at a time in threads.
+
+        In parallel every item runs to its end even if a sibling fails or pauses; then the first
+        problem (in item order) is raised. Budget checks are per call, so in parallel the
+        mission may overshoot its budget by the calls already in flight.
+        """
+        if self.limits.parallel_items <= 1 or len(items) <= 1:
+            for item in items:
+                self.task(item)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = min(self.limits.parallel_items, len(items))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"iza-{self.mission_id}") as pool:
+            futures = [pool.submit(self.task, item) for item in items]
+        problems = [f.exception() for f in futures if f.exception() is not None]
+        if problems:
+            raise problems[0]  # type: ignore[misc]
 
     def delegate(self, objective: TaskRow) -> None:
         """Assign every unassigned work item now, so queues reflect the whole objective.

@@ -87,6 +87,7 @@ class Limits:
     mission_budget_micros: int = 2_000_000
     max_attempts: int = 2
     max_queue: int = 2
+    parallel_items: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:

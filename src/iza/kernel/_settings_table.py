@@ -108,6 +108,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("agents.http_allowlist", "", "Comma-separated hosts (host or host:port) the http_get "
             "tool may fetch from; empty allows none."),
     Setting("agents.http_timeout", 10.0, "Timeout of the http_get tool, in seconds.", type=float),
+    Setting("agents.parallel_items", 1, "Work items of one objective run at the same time (in "
+            "threads); 1 runs them one after another.", type=int),
     Setting("agents.approval_above_minor", 10000, "A tool call spending more than this "
             "(its amount_minor argument, minor units) waits for a person's approval.", type=int),
     Setting("agents.celery_queue", "iza-agents", "Celery queue missions are sent to when "
