@@ -66,12 +66,18 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
     for version in range(found, SCHEMA_VERSION):
         try:
             conn.execute("BEGIN IMMEDIATE")
+            # Another process may have applied this step between our first read and taking the
+            # write lock (several `iza` processes opening a new home at once): re-read under it.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) > version:
+                conn.execute("COMMIT")
+                continue
             for stmt in _STEPS[version]:
                 conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise StoreError(
                 f"cannot migrate {path} to memory schema {version + 1}: {exc}",
                 fix="check the file is writable and not corrupt (sqlite3 FILE 'PRAGMA integrity_check')",
