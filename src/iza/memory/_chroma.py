@@ -237,16 +237,8 @@ class ChromaMemoryStore(MemoryStore):
         expires_at: float | None = None,
     ) -> MemoryRecord:
         cur = self.get(namespace, record_id)
-        changes: dict[str, Any] = {}
-        if text is not None:
-            changes["text"] = text
-        if metadata is not None:
-            changes["metadata"] = {**cur.metadata, **metadata}
-        if importance is not None:
-            changes["importance"] = importance
-        if expires_at is not None:
-            changes["expires_at"] = expires_at
-        self.add([cur.with_changes(**changes)])
+        self.add([cur.updated(text=text, metadata=metadata, importance=importance,
+                              expires_at=expires_at)])
         return self.get(namespace, record_id)
 
     def delete(self, namespace: str, record_id: str) -> None:

@@ -151,6 +151,30 @@ class MemoryRecord:
     def with_changes(self, **changes: Any) -> MemoryRecord:
         return replace(self, **changes)
 
+    def updated(
+        self,
+        *,
+        text: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        importance: float | None = None,
+        expires_at: float | None = None,
+    ) -> MemoryRecord:
+        """The record after an ``update``: given fields replace, metadata keys merge in.
+
+        Every backend applies updates through this, so "None means unchanged" and the metadata
+        merge rule are the same whichever backend stores the record.
+        """
+        changes: dict[str, Any] = {}
+        if text is not None:
+            changes["text"] = text
+        if metadata is not None:
+            changes["metadata"] = {**self.metadata, **metadata}
+        if importance is not None:
+            changes["importance"] = importance
+        if expires_at is not None:
+            changes["expires_at"] = expires_at
+        return replace(self, **changes)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (times as ISO 8601); the export/import line format."""
         return {

@@ -236,16 +236,8 @@ class SQLiteMemoryStore(MemoryStore):
         expires_at: float | None = None,
     ) -> MemoryRecord:
         current = self.get(namespace, record_id)
-        changes: dict[str, Any] = {}
-        if text is not None:
-            changes["text"] = text
-        if metadata is not None:
-            changes["metadata"] = {**current.metadata, **metadata}
-        if importance is not None:
-            changes["importance"] = importance
-        if expires_at is not None:
-            changes["expires_at"] = expires_at
-        new = current.with_changes(**changes)
+        new = current.updated(text=text, metadata=metadata, importance=importance,
+                              expires_at=expires_at)
         vector = self._embed([new.text]) if text is not None else None
         with self._write() as conn:
             seq = self._seq(conn, namespace, record_id)
