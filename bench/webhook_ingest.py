@@ -17,6 +17,8 @@ import asyncio
 import json
 import os
 import random
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,24 +71,52 @@ def build_events(n: int, seed: int) -> tuple[list[dict], dict[str, dict[str, int
     return events, {k: dict(v) for k, v in expected.items()}
 
 
-async def post_all(url: str, bodies: list[bytes], concurrency: int) -> tuple[list[float], dict[str, int]]:
+async def post_all(url: str, bodies: list[bytes], concurrency: int,
+                   client: str = "aiohttp") -> tuple[list[float], dict[str, int]]:
+    """Post every body from ``concurrency`` keep-alive connections; latency per request.
+
+    aiohttp is the default load generator: httpx's async client spends ~2.8 ms of CPU per
+    request here, more than the server, so on a 2-core machine it, not the server, set the
+    ceiling (``--client httpx`` still measures with it)."""
     latencies: list[float] = []
     outcomes: dict[str, int] = defaultdict(int)
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for b in bodies:
         queue.put_nowait(b)
+
+    def record(status: int, outcome: str | None, t0: float) -> None:
+        latencies.append(time.perf_counter() - t0)
+        outcomes[(outcome or f"http_{status}") if status == 200 else f"http_{status}"] += 1
+
+    if client == "aiohttp":
+        import aiohttp
+
+        conn = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+        async with aiohttp.ClientSession(base_url=url, connector=conn,
+                                         timeout=aiohttp.ClientTimeout(total=60)) as session:
+            async def aio_worker() -> None:
+                while not queue.empty():
+                    body = queue.get_nowait()
+                    headers = {"content-type": "application/json",
+                               "stripe-signature": sign_payload(body, SECRET)}
+                    t0 = time.perf_counter()
+                    async with session.post("/webhooks/stripe", data=body, headers=headers) as r:
+                        data = await r.json()
+                    record(r.status, data.get("outcome"), t0)
+
+            await asyncio.gather(*[aio_worker() for _ in range(concurrency)])
+        return latencies, dict(outcomes)
+
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as hclient:
         async def worker() -> None:
             while not queue.empty():
                 body = queue.get_nowait()
                 headers = {"content-type": "application/json",
                            "stripe-signature": sign_payload(body, SECRET)}
                 t0 = time.perf_counter()
-                r = await client.post("/webhooks/stripe", content=body, headers=headers)
-                latencies.append(time.perf_counter() - t0)
-                outcomes[r.json().get("outcome", f"http_{r.status_code}") if r.status_code == 200
-                         else f"http_{r.status_code}"] += 1
+                r = await hclient.post("/webhooks/stripe", content=body, headers=headers)
+                record(r.status_code, r.json().get("outcome"), t0)
 
         await asyncio.gather(*[worker() for _ in range(concurrency)])
     return latencies, dict(outcomes)
@@ -99,6 +129,39 @@ def server_cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def start_profiler(pid: int, out: str) -> subprocess.Popen[bytes]:
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy in this venv: pip install py-spy")
+    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+                             "--nonblocking", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches before the load starts
+    return proc
+
+
+def summarise_profile(path: str, top: int = 25) -> dict[str, list[tuple[str, float]]]:
+    """Top functions by self and by inclusive share of the GIL-holding samples."""
+    self_n: dict[str, int] = defaultdict(int)
+    incl_n: dict[str, int] = defaultdict(int)
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        total += n
+        self_n[frames[-1]] += n
+        for f in set(frames):
+            incl_n[f] += n
+
+    def share(d: dict[str, int]) -> list[tuple[str, float]]:
+        return [(k, round(100 * v / total, 1)) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+
+    return {"samples": [("total", float(total))], "self_pct": share(self_n), "inclusive_pct": share(incl_n)}
 
 
 def ledger_totals(home: Path, database_url: str | None) -> dict[str, dict[str, int]]:
@@ -128,7 +191,12 @@ def main() -> int:
     ap.add_argument("--pg", action="store_true",
                     help="a fresh schema on PostgreSQL at 127.0.0.1:5432/test (dropped afterwards)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--client", choices=["aiohttp", "httpx"], default="aiohttp",
+                    help="load generator (aiohttp costs the client far less CPU per request)")
     ap.add_argument("--log-level", default=None, help="server log level (logs in the temp home)")
+    ap.add_argument("--profile", default=None, metavar="FILE",
+                    help="sample the server with py-spy (active threads) while posting; "
+                    "write the raw stacks to FILE and print the top functions")
     args = ap.parse_args()
 
     events, expected = build_events(args.events, args.seed)
@@ -166,11 +234,17 @@ def main() -> int:
                 time.sleep(0.1)
         else:
             raise SystemExit("iza serve did not start: " + (server.stderr.read() or b"").decode()[-2000:])
+        spy = start_profiler(server.pid, args.profile) if args.profile else None
         cpu0 = server_cpu_seconds(server.pid)
+        client0 = time.process_time()
         t0 = time.perf_counter()
-        latencies, outcomes = asyncio.run(post_all(url, bodies, args.concurrency))
+        latencies, outcomes = asyncio.run(post_all(url, bodies, args.concurrency, args.client))
         elapsed = time.perf_counter() - t0
         server_cpu = server_cpu_seconds(server.pid) - cpu0
+        client_cpu = time.process_time() - client0
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         load = os.getloadavg()[0]
     finally:
         server.terminate()
@@ -186,16 +260,19 @@ def main() -> int:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     print(json.dumps({
-        "store": "postgresql" if args.database_url else "sqlite", "home": str(home),
+        "store": "postgresql" if args.database_url else "sqlite", "client": args.client, "home": str(home),
         "deliveries": len(bodies), "unique_events": len(events), "concurrency": args.concurrency,
         "seconds": round(elapsed, 3), "events_per_s": round(len(bodies) / elapsed, 1),
         "latency_ms": {"p50": round(pct(0.50), 2), "p90": round(pct(0.90), 2),
                        "p99": round(pct(0.99), 2), "max": round(latencies[-1] * 1000, 2)},
         "server_cpu_ms_per_delivery": round(server_cpu / len(bodies) * 1000, 3),
+        "client_cpu_ms_per_delivery": round(client_cpu / len(bodies) * 1000, 3),
         "server_cpu_bound_events_per_s": round(len(bodies) / server_cpu, 1) if server_cpu else None,
         "machine_load_avg_1m": round(load, 2), "cpus": os.cpu_count(),
         "outcomes": outcomes, "ledger_matches_expected": ok,
         "expected": expected, "ledger": got}, indent=2))
+    if args.profile:
+        print(json.dumps(summarise_profile(args.profile), indent=1))
     return 0 if ok else 1
 
 

@@ -101,11 +101,16 @@ class _Ingestor:
             fut.set_result(result)
 
 
+_EVENT_TABLE: Any = StripeEventRow.__table__
+_EVENT_INSERT = sa.insert(_EVENT_TABLE)
+
+
 def _apply_batch(store: Store, events: list[dict[str, Any]]) -> list[IngestResult]:
     for ev in events:
         check_event(ev)
     ids = [str(ev["id"]) for ev in events]
     results: list[IngestResult] = []
+    seen: list[dict[str, Any]] = []
     with store.transaction() as session:
         known = set(session.scalars(sa.select(StripeEventRow.event_id)
                                     .where(StripeEventRow.event_id.in_(set(ids)))))
@@ -117,10 +122,11 @@ def _apply_batch(store: Store, events: list[dict[str, Any]]) -> list[IngestResul
             known.add(eid)
             obj = ev["data"]["object"]
             outcome = dispatch(Ctx(store, session, eid, created, etype), obj)
-            session.execute(sa.insert(StripeEventRow), [{
-                "event_id": eid, "type": etype, "object_id": str(obj.get("id")),
-                "event_created": created, "received_at": utcnow(), "outcome": outcome}])
+            seen.append({"event_id": eid, "type": etype, "object_id": str(obj.get("id")),
+                         "event_created": created, "received_at": utcnow(), "outcome": outcome})
             results.append(IngestResult(eid, etype, outcome))
+        if seen:  # one multi-row insert for the batch; the primary key still refuses a repeat
+            session.execute(_EVENT_INSERT, seen)
     logger.info("stripe batch: %d event(s) applied in one transaction", len(events))
     return results
 

@@ -32,24 +32,34 @@ def _ceil_day(at: datetime) -> datetime:
     return d if d == at else d + timedelta(days=1)
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """The adding upsert, built once per dialect (values come at execution, so it compiles once)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        table: Any = LedgerDayRow.__table__
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            ins: Any = pg_insert(table)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            ins = sqlite_insert(table)
+        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=["day", "currency", "kind", "service_slug"],
+            set_={"amount_minor": table.c.amount_minor + ins.excluded.amount_minor,
+                  "entries": table.c.entries + 1})
+    return stmt
+
+
 def add_to_rollup(session: Session, values: dict[str, Any]) -> None:
     row = {"day": _day(values["occurred_at"]), "currency": values["currency"],
            "kind": values["kind"], "service_slug": values.get("service_slug") or "",
            "amount_minor": int(values["amount_minor"]), "entries": 1}
-    table: Any = LedgerDayRow.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(table).values(**row)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table).values(**row)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "currency", "kind", "service_slug"],
-        set_={"amount_minor": table.c.amount_minor + stmt.excluded.amount_minor,
-              "entries": table.c.entries + 1})
-    session.execute(stmt)
+    session.execute(_upsert(session.get_bind().dialect.name), row)
 
 
 def _raw(session: Session, lo: datetime, hi: datetime) -> list[Sum]:
