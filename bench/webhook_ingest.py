@@ -135,7 +135,7 @@ def start_profiler(pid: int, out: str) -> subprocess.Popen[bytes]:
     spy = str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         raise SystemExit("--profile needs py-spy in this venv: pip install py-spy")
-    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--gil", "--rate", "250",
                              "--nonblocking", "--output", out],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches before the load starts
@@ -195,7 +195,7 @@ def main() -> int:
                     help="load generator (aiohttp costs the client far less CPU per request)")
     ap.add_argument("--log-level", default=None, help="server log level (logs in the temp home)")
     ap.add_argument("--profile", default=None, metavar="FILE",
-                    help="sample the server with py-spy (active threads) while posting; "
+                    help="sample the server with py-spy (GIL holders only) while posting; "
                     "write the raw stacks to FILE and print the top functions")
     args = ap.parse_args()
 

@@ -8,7 +8,7 @@ even when two deliveries of one event race each other.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +17,7 @@ from iza.kernel.store import Base, UTCDateTime, utcnow
 
 __all__ = [
     "CustomerRow",
+    "FxRateRow",
     "LeadRow",
     "LeadSpendRow",
     "LedgerDayRow",
@@ -199,3 +200,17 @@ class StripeObjectRow(Base):
     object_type: Mapped[str] = mapped_column(sa.String(40))
     event_created: Mapped[int] = mapped_column(sa.BigInteger)
     event_id: Mapped[str] = mapped_column(sa.String(100))
+
+
+class FxRateRow(Base):
+    """An explicit FX rate: ``1 base = rate quote`` from ``day`` on. The rate is kept as the exact
+    decimal text the owner entered (a float column would round it)."""
+
+    __tablename__ = "biz_fx_rates"
+
+    base: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    quote: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    rate: Mapped[str] = mapped_column(sa.String(40))
+    source: Mapped[str] = mapped_column(sa.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -43,13 +43,16 @@ def parse_period(settings: Settings, start: str | None, end: str | None,
     return lo, hi
 
 
-def revenue_report(settings: Settings, store: Store, start: datetime, end: datetime) -> dict[str, Any]:
+def revenue_report(settings: Settings, store: Store, start: datetime, end: datetime,
+                   currency: str | None = None) -> dict[str, Any]:
+    """The report, per currency; with ``currency``, also its money figures converted into that
+    currency with the explicit FX table (``converted``), or an error naming a missing rate."""
     from iza.business._cohorts import trial_conversion
 
     subs = subscription_report(store, start, end)
     money = revenue(store, start, end)
     sources = sorted(cost_sources())
-    return {
+    report = {
         "period": {"from": start.isoformat(), "to": end.isoformat(),
                    "timezone": settings.get_str("business.timezone")},
         "units": "integer minor units per currency; currencies are never summed together",
@@ -58,6 +61,14 @@ def revenue_report(settings: Settings, store: Store, start: datetime, end: datet
         "trial_conversion": trial_conversion(store, start, end),
         "llm_costs_source": "ledger llm_cost rows + " + ", ".join([JOURNAL_SOURCE, *sources]),
     }
+    if currency is not None:
+        from iza.business._fx import convert_report, rate_table
+
+        # the closing rate: the period's last local day (``end`` is exclusive)
+        last_day = (end - timedelta(microseconds=1)).astimezone(
+            zone(settings.get_str("business.timezone"))).date()
+        report["converted"] = convert_report(report, currency, rate_table(store, last_day))
+    return report
 
 
 def timeline_report(settings: Settings, store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:

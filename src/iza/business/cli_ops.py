@@ -26,19 +26,41 @@ def revenue_group() -> None:
 @revenue_group.command("report")
 @click.option("--from", "start", default=None, help="First day (YYYY-MM-DD; default: start of month).")
 @click.option("--to", "end", default=None, help="Day after the last (YYYY-MM-DD; default: now).")
+@click.option("--currency", default=None,
+              help="Also convert the money figures into this currency with the FX table "
+              "(`iza revenue fx`); refused when a rate is missing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def revenue_report_cmd(state: State, start: str | None, end: str | None, as_json: bool) -> None:
+def revenue_report_cmd(state: State, start: str | None, end: str | None, currency: str | None,
+                       as_json: bool) -> None:
     """MRR, ARR, movements, churn, retention, revenue and margin for a period, per currency."""
     from iza.business._report import parse_period, revenue_report
 
     settings = state.ready_settings()
     lo, hi = parse_period(settings, start, end)
-    report = revenue_report(settings, state.store(), lo, hi)
+    report = revenue_report(settings, state.store(), lo, hi, currency=currency)
     if as_json:
         emit_json(report)
         return
     _print_report(state, report)
+    if "converted" in report:
+        _print_converted(state, report["converted"])
+
+
+def _print_converted(state: State, c: dict[str, Any]) -> None:
+    cur = c["currency"]
+    con = state.console()
+    rev, m = c["revenue"], c["margin"]
+    con.print(f"[bold]All currencies in {cur.upper()}[/]")
+    con.print(f"  MRR {_money(c['mrr'], cur)}   ARR {_money(c['arr'], cur)}")
+    con.print("  " + "   ".join(f"{k} {_money(rev.get(k, 0), cur)}"
+                                for k in ("gross", "refunds", "disputes", "net")))
+    con.print("  " + "   ".join(f"{label} {_money(m.get(k, 0), cur)}"
+                                for k, label in (("fees", "fees"), ("llm_costs", "LLM cost"),
+                                                 ("margin", "margin"))))
+    rates = ", ".join(f"1 {u['rate']['base'].upper()} = {u['rate']['rate']} {u['rate']['quote'].upper()} "
+                      f"({u['rate']['date']})" for u in c["rates"]) or "none needed"
+    con.print(f"FX as of {c['as_of']} (closing rates): {rates}")
 
 
 def _print_report(state: State, r: dict[str, Any]) -> None:
@@ -223,6 +245,11 @@ def _csv_cmd(kind: str, direction: str) -> Any:
 
 revenue_group.command("import")(_csv_cmd("revenue", "import"))
 revenue_group.command("export")(_csv_cmd("revenue", "export"))
+
+
+from iza.business.cli_fx import fx_group  # noqa: E402 - the subgroup hangs off revenue_group
+
+revenue_group.add_command(fx_group)
 
 
 @click.group("leads")
