@@ -158,7 +158,7 @@ def _apply_batch(store: Store, events: list[dict[str, Any]]) -> list[IngestResul
                          "event_created": created, "received_at": utcnow(), "outcome": outcome})
             results.append(IngestResult(eid, etype, outcome))
         if seen:  # one multi-row insert for the batch; the primary key still refuses a repeat
-            session.execute(_EVENT_INSERT, seen)
+            session.connection().execute(_EVENT_INSERT, seen)
     logger.info("stripe batch: %d event(s) applied in one transaction", len(events))
     return results
 

@@ -74,8 +74,10 @@ def _insert_stmt(dialect: str, table: Any, index: list[str]) -> Any:
 
 
 def _insert(session: Session, table: Any, values: dict[str, Any], index: list[str]) -> bool:
-    stmt = _insert_stmt(session.get_bind().dialect.name, table, index)
-    return session.execute(stmt, values).first() is not None
+    # Core statements run on the session's connection: same transaction, none of the ORM
+    # execution layer (there is nothing to autoflush for a Core insert).
+    conn = session.connection()
+    return conn.execute(_insert_stmt(conn.dialect.name, table, index), values).first() is not None
 
 
 def insert_entry(session: Session, *, kind: str, amount_minor: int, currency: str,
@@ -126,9 +128,10 @@ def advance_watermark(session: Session, object_id: str, object_type: str, create
     older, and ``RETURNING`` yields a row exactly in those two cases. On PostgreSQL the upsert
     locks the object's row (also when its ``WHERE`` leaves it unchanged) for the rest of the
     transaction, so two events for one object apply one after the other."""
-    stmt = _watermark_stmt(session.get_bind().dialect.name)
-    row = session.execute(stmt, {"object_id": object_id, "object_type": object_type,
-                                 "event_created": created, "event_id": event_id}).first()
+    conn = session.connection()
+    row = conn.execute(_watermark_stmt(conn.dialect.name), {
+        "object_id": object_id, "object_type": object_type, "event_created": created,
+        "event_id": event_id}).first()
     return row is not None
 
 

@@ -59,7 +59,8 @@ def add_to_rollup(session: Session, values: dict[str, Any]) -> None:
     row = {"day": _day(values["occurred_at"]), "currency": values["currency"],
            "kind": values["kind"], "service_slug": values.get("service_slug") or "",
            "amount_minor": int(values["amount_minor"]), "entries": 1}
-    session.execute(_upsert(session.get_bind().dialect.name), row)
+    conn = session.connection()
+    conn.execute(_upsert(conn.dialect.name), row)
 
 
 def _raw(session: Session, lo: datetime, hi: datetime) -> list[Sum]:

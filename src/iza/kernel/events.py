@@ -196,7 +196,7 @@ def _add(session: Session, event: Event, deliver: bool) -> EventRecord:
     payload = event.payload()
     delivered = None if deliver else now
     attempts = 0 if deliver else 1
-    event_id = int(session.execute(_INSERT, {
+    event_id = int(session.connection().execute(_INSERT, {
         "name": event.name, "payload": payload, "created_at": now, "delivered_at": delivered,
         "attempts": attempts}).scalar_one())
     return EventRecord(event_id, event.name, payload, now, delivered, attempts)
