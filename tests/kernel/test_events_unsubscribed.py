@@ -1,0 +1,55 @@
+"""Events nobody subscribes to are stored as delivered in the publisher's own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+
+from iza.kernel.events import Event, publish, recent, redeliver, subscribe, unsubscribe
+from iza.kernel.store import Store
+
+
+@dataclass(frozen=True)
+class GadgetShipped(Event):
+    name: ClassVar[str] = "test.gadget_shipped"
+    gadget: str
+
+
+def test_unsubscribed_event_is_born_delivered(store: Store) -> None:
+    with store.transaction() as session:
+        event_id = publish(store, GadgetShipped(gadget="g1"), session)
+        assert "iza_events" not in session.info  # nothing left to deliver after the commit
+    [row] = recent(store, 5)
+    assert row.id == event_id and row.payload == {"gadget": "g1"}
+    # the same record a delivery to zero subscribers used to write in a second transaction
+    assert row.delivered_at == row.created_at and row.attempts == 1 and row.last_error is None
+    assert redeliver(store) == 0
+
+
+def test_subscribed_event_still_waits_for_its_subscribers(store: Store) -> None:
+    got: list[Any] = []
+
+    def handler(e: Any) -> None:
+        got.append(e)
+
+    subscribe("test.gadget_*", handler)  # a pattern that does not match: still unsubscribed
+    subscribe("test.*", handler)
+    try:
+        with store.transaction() as session:
+            publish(store, GadgetShipped(gadget="g2"), session)
+            assert got == [] and recent(store, 5) == []  # not committed yet
+        assert [r.payload for r in got] == [{"gadget": "g2"}]
+        [row] = recent(store, 1)
+        assert row.attempts == 1 and row.delivered_at is not None
+        assert row.delivered_at >= row.created_at
+    finally:
+        unsubscribe(handler)
+
+
+def test_rolled_back_unsubscribed_event_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as session:
+        publish(store, GadgetShipped(gadget="g3"), session)
+        raise RuntimeError("abort")
+    assert recent(store, 5) == []
