@@ -4,9 +4,10 @@ Each webhook request hands its verified event to the store's single ingest threa
 the result, so Stripe still gets its 2xx only after the event is durably applied. The thread
 drains whatever has queued up (up to ``MAX_BATCH`` events) and applies the lot in one
 transaction (waiting up to ``LINGER_SECONDS`` for company), in arrival order, with the same
-per-event logic as :func:`process_event`. On
-SQLite, where one writer at a time is the rule anyway, this turns N commits (and N lock
-hand-offs) into one.
+per-event logic as :func:`process_event`. On SQLite, where one writer at a time is the rule
+anyway, this turns N commits (and N lock hand-offs) into one. A request from the event loop
+(:func:`submit_async`) gets an asyncio future, and a batch's results reach each loop in one
+``call_soon_threadsafe``: one wake-up of the loop per batch, not one per event.
 
 If anything in a batch fails — a malformed event, or a unique-key race with another process on
 PostgreSQL — the batch is rolled back and its events are re-applied one by one, so one bad
@@ -20,7 +21,7 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,10 +109,13 @@ class _Ingestor:
 def _set(fut: Future[IngestResult] | asyncio.Future[IngestResult], outcome: _Outcome) -> None:
     if fut.done():  # the request was cancelled (client went away); the event is applied anyway
         return
-    if isinstance(outcome, BaseException):
-        fut.set_exception(outcome)
-    else:
-        fut.set_result(outcome)
+    try:
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
+    except InvalidStateError:  # cancelled from another thread in between: nobody waits for it
+        pass
 
 
 def _resolve(batch: list[_Item], outcomes: list[_Outcome]) -> None:
