@@ -29,7 +29,7 @@ def serve_cmd(state: State, host: str | None, port: int | None, log_level: str) 
     import uvicorn
 
     from iza.kernel.tokens import list_tokens
-    from iza.web.app import create_app
+    from iza.web.app import create_app, with_fast_lanes
 
     settings = state.ready_settings(**{"server.host": host, "server.port": port})
     app = create_app(settings)
@@ -43,4 +43,4 @@ def serve_cmd(state: State, host: str | None, port: int | None, log_level: str) 
     if not [t for t in list_tokens(app.state.store) if t.revoked_at is None]:
         console.print("no access token yet: create one with [bold]iza tokens create NAME[/] "
                       "and sign in with it")
-    uvicorn.run(app, host=bind, port=bind_port, log_level=log_level)
+    uvicorn.run(with_fast_lanes(app), host=bind, port=bind_port, log_level=log_level)

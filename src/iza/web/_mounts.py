@@ -27,3 +27,10 @@ NAV: tuple[tuple[str, str], ...] = (
     ("Memory", "/memory"),
     ("Instant apps", "/apps"),
 )
+
+#: (method, path, "module:attribute") of endpoints that `iza serve` answers on a short path in
+#: front of the app's middleware and router (:func:`iza.web.app.with_fast_lanes`). Only for
+#: hot endpoints that authenticate themselves (signed webhooks) and take a Starlette Request.
+FAST_LANES: tuple[tuple[str, str, str], ...] = (
+    ("POST", "/webhooks/stripe", "iza.business.routes:stripe_webhook"),
+)
