@@ -81,6 +81,11 @@ class Execution:
     sleep: Callable[[float], None] = time.sleep
     #: Virtual time (test harnesses): short waits advance $now instead of sleeping.
     virtual_time: bool = False
+    #: Items a webhook resume brings to a Wait node (resume: webhook) — its output on resume.
+    resume_items: list[Item] | None = None
+    #: What the Respond to Webhook node decided (status, headers, body), and who to tell at once.
+    webhook_response: dict[str, Any] | None = None
+    on_webhook_response: Callable[[dict[str, Any]], None] | None = None
     _box: JsSandbox | None = field(default=None, repr=False)
 
     # ---- setup ----------------------------------------------------------------------------

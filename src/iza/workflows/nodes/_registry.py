@@ -55,6 +55,7 @@ def _load_builtin() -> None:
         markup,
         setnode,
         transform,
+        webhook,  # noqa: F401  (Respond to Webhook, IZA Event Trigger)
     )
 
 

@@ -170,6 +170,8 @@ def wait_node(ctx: NodeContext) -> Outputs:
     resume = ctx.param("resume", default="timeInterval")
     items = ctx.items
     if resume in ("webhook", "form"):
+        if ctx.execution.resumed_wait:  # resumed by its webhook: pass on what the request brought
+            return [ctx.execution.resume_items or items]
         raise WaitRequested([items], None, webhook=True)
     if resume == "specificTime":
         from datetime import datetime
