@@ -113,5 +113,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(getattr(importlib.import_module(module_name), attr))
     from iza._system import wire_events  # order.paid → delivering mission (opt-in setting)
 
-    wire_events(settings, store)
+    app.state.unwire_events = wire_events(settings, store)
     return app

@@ -50,14 +50,14 @@ class ActiveWorkflows:
         store = self.service.store
         with store.read() as s:
             stamps = dict(s.execute(sa.select(WorkflowRow.id, WorkflowRow.updated_at)
-                                    .where(WorkflowRow.active.is_(True))).tuples().all())
+                                    .where(WorkflowRow.active.is_(True))).all())
         with self._lock:
             stale = [i for i, at in stamps.items() if i not in self._cache or self._cache[i][0] != at]
             if stale:
                 with store.read() as s:
                     rows = s.execute(sa.select(WorkflowRow.id, WorkflowRow.updated_at,
                                                WorkflowRow.definition)
-                                     .where(WorkflowRow.id.in_(stale))).tuples().all()
+                                     .where(WorkflowRow.id.in_(stale))).all()
                 for wf_id, at, definition in rows:
                     try:
                         wf: Workflow | None = parse_workflow(definition, source=f"workflow {wf_id}")
