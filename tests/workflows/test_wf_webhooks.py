@@ -120,8 +120,8 @@ def test_respond_to_webhook_node(server: tuple[str, WorkflowService]) -> None:
         node("Respond", "respondToWebhook", {
             "respondWith": "json",
             "responseBody": "={{ JSON.stringify({ok: true, id: $json.body.id}) }}",
-            "options": {"responseCode": 202,
-                        "responseHeaders": {"entries": [{"name": "X-Order", "value": "={{ $json.body.id }}"}]}},
+            "options": {"responseCode": 202, "responseHeaders": {
+                "entries": [{"name": "X-Order", "value": "={{ $json.body.id }}"}]}},
         }, version=1.1),
         _code("After", "return [{json: {after: true}}]"),
         name="order"))
@@ -134,7 +134,8 @@ def test_respond_to_webhook_node(server: tuple[str, WorkflowService]) -> None:
 
     _activate(svc, chain(
         node("Webhook", "webhook", {"httpMethod": "GET", "path": "text", "responseMode": "responseNode"}),
-        node("Respond", "respondToWebhook", {"respondWith": "text", "responseBody": "=plain {{ $json.query.q }}"}),
+        node("Respond", "respondToWebhook",
+             {"respondWith": "text", "responseBody": "=plain {{ $json.query.q }}"}),
         name="text"))
     r = httpx.get(f"{base}/webhooks/workflows/text?q=words")
     assert r.status_code == 200 and r.text == "plain words"

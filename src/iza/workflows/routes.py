@@ -162,7 +162,7 @@ async def _webhook(request: Request, path: str) -> Response:
     return _response(answer)
 
 
-@router.api_route("/webhooks/workflows/waiting/{execution_id:int}", methods=_METHODS, tags=["webhooks"])
+@router.api_route("/webhooks/workflows/waiting/{execution_id:int}", methods=_METHODS, include_in_schema=False)
 async def waiting_webhook(request: Request, execution_id: int) -> Response:
     """Resume an execution whose Wait node waits for a webhook; the request is its output."""
     return await _waiting(request, execution_id)
@@ -173,7 +173,7 @@ async def waiting_webhook_n8n(request: Request, execution_id: int) -> Response:
     return await _waiting(request, execution_id)
 
 
-@router.api_route("/webhooks/workflows/{path:path}", methods=_METHODS, tags=["webhooks"])
+@router.api_route("/webhooks/workflows/{path:path}", methods=_METHODS, include_in_schema=False)
 async def workflow_webhook(request: Request, path: str) -> Response:
     """Start the active workflow whose Webhook node has this path and method."""
     return await _webhook(request, path)
