@@ -24,6 +24,7 @@ from typing import Any
 from iza.errors import IzaError
 from iza.kernel.store import utcnow
 from iza.workflows._dispatch import ActiveWorkflows, Dispatcher
+from iza.workflows._model import Workflow
 from iza.workflows._triggers import ScheduleRule, schedule_item, schedule_rules
 
 __all__ = ["Fired", "Scheduler"]
@@ -54,6 +55,7 @@ class Scheduler:
         self.resume_waiting = resume_waiting
         #: (workflow id, rule key) → (definition stamp, rule, next fire time)
         self._next: dict[tuple[str, str], tuple[str, ScheduleRule, datetime]] = {}
+        self._rules: dict[str, tuple[Workflow, str, list[ScheduleRule]]] = {}
         self._resuming: Future[Any] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -66,13 +68,13 @@ class Scheduler:
         fired: list[Fired] = []
         with self._lock:
             seen: set[tuple[str, str]] = set()
+            seen_wf: set[str] = set()
             for wf in self.active.current():
-                try:
-                    rules = schedule_rules(wf, self.timezone)
-                except IzaError as exc:
-                    logger.warning("workflow %s: schedule not usable: %s", wf.name, exc)
+                seen_wf.add(str(wf.id))
+                parsed = self._rules_of(wf)
+                if parsed is None:
                     continue
-                stamp = str(hash(str(wf.raw.get("nodes")) + str(wf.settings)))
+                stamp, rules = parsed
                 for rule in rules:
                     key = (str(wf.id), rule.key)
                     seen.add(key)
@@ -95,9 +97,26 @@ class Scheduler:
                     self._next[key] = (stamp, rule, rule.next_after(now, last=due))
             for key in set(self._next) - seen:
                 del self._next[key]
+            for wf_id in set(self._rules) - seen_wf:
+                del self._rules[wf_id]
         if self.resume_waiting and (self._resuming is None or self._resuming.done()):
             self._resuming = self.dispatcher.call(self.dispatcher.service.resume_due, now)
         return fired
+
+    def _rules_of(self, wf: Workflow) -> tuple[str, list[ScheduleRule]] | None:
+        """The workflow's rules, computed once per parsed definition (the active set reuses the
+        same object until the workflow changes)."""
+        cached = self._rules.get(str(wf.id))
+        if cached is not None and cached[0] is wf:
+            return cached[1], cached[2]
+        try:
+            rules = schedule_rules(wf, self.timezone)
+        except IzaError as exc:
+            logger.warning("workflow %s: schedule not usable: %s", wf.name, exc)
+            return None
+        stamp = str(hash(str(wf.raw.get("nodes")) + str(wf.settings)))
+        self._rules[str(wf.id)] = (wf, stamp, rules)
+        return stamp, rules
 
     def upcoming(self) -> list[dict[str, Any]]:
         """The next fire time of each scheduled rule (for the dashboard)."""

@@ -183,6 +183,10 @@ class Webhooks:
         result: ExecutionResult | None = box.get("result")
         if result is None or result.status == "error":
             return _error(box.get("exec_id"))
+        if result.status == "waiting":  # parked (a long Wait) before any Respond node ran
+            return WebhookAnswer(200, "json", {"message": "Workflow is waiting",
+                                               "executionId": box.get("exec_id")},
+                                 execution_id=box.get("exec_id"))
         return WebhookAnswer(500, "json", {
             "message": "The workflow finished without running a Respond to Webhook node",
             "hint": "Put a Respond to Webhook node on every path, or set the Webhook node to "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,7 +53,16 @@ class TriggerRuntime:
     scheduler: Scheduler
 
 
+_runtime_lock = threading.Lock()
+
+
 def runtime(app: FastAPI) -> TriggerRuntime:
+    """The app's trigger runtime, made on first use (the lifespan, or a request without one)."""
+    with _runtime_lock:
+        return _runtime(app)
+
+
+def _runtime(app: FastAPI) -> TriggerRuntime:
     rt: TriggerRuntime | None = getattr(app.state, "workflow_triggers", None)
     if rt is None:
         settings: Settings = app.state.settings
