@@ -200,3 +200,33 @@ def test_wait_node_resumes_from_its_webhook(server: tuple[str, WorkflowService])
 
     r = httpx.post(f"{base}/webhooks/workflows/waiting/{exec_id}", json={})
     assert r.status_code == 404 and "not waiting for a webhook" in r.json()["error"]["message"]
+
+
+def test_on_received_options_and_a_parked_response_node_run(server: tuple[str, WorkflowService]) -> None:
+    base, svc = server
+    _activate(svc, chain(
+        node("Webhook", "webhook", {"httpMethod": "PUT", "path": "ack",
+                                    "options": {"responseData": "thanks", "responseHeaders": {
+                                        "entries": [{"name": "X-Ack", "value": "1"}]}}}),
+        name="ack"))
+    r = httpx.put(f"{base}/webhooks/workflows/ack", content=b"raw text",
+                  headers={"content-type": "text/plain"})
+    assert r.status_code == 200 and r.text == "thanks" and r.headers["x-ack"] == "1"
+    ack = _finished(svc, "ack")[0]
+    assert svc.execution_detail(ack["id"])["nodes"][0]["outputs"][0][0]["body"] == "raw text"
+
+    _activate(svc, chain(
+        node("Webhook", "webhook", {"httpMethod": "POST", "path": "quiet", "responseCode": 204,
+                                    "options": {"responseData": "noData"}}),
+        name="quiet"))
+    r = httpx.post(f"{base}/webhooks/workflows/quiet")
+    assert r.status_code == 204 and r.content == b""
+
+    wf_id = _activate(svc, chain(
+        node("Webhook", "webhook", {"httpMethod": "POST", "path": "slow", "responseMode": "responseNode"}),
+        node("Wait", "wait", {"amount": 2, "unit": "hours"}, version=1.1),
+        node("Respond", "respondToWebhook", {"respondWith": "noData"}),
+        name="slow"))
+    r = httpx.post(f"{base}/webhooks/workflows/slow")
+    assert r.status_code == 200 and r.json()["message"] == "Workflow is waiting"
+    assert svc.executions(wf_id)[0]["status"] == "waiting"

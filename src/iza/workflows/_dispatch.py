@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from iza.errors import IzaError
-from iza.workflows._errors import WorkflowInputError
+from iza.workflows._errors import WorkflowError, WorkflowInputError
 from iza.workflows._model import Workflow, parse_workflow
 from iza.workflows._tables import WorkflowRow
 from iza.workflows._triggers import event_matches, event_specs
@@ -154,16 +154,23 @@ def event_handler(active: ActiveWorkflows, dispatcher: Dispatcher) -> Callable[[
     def on_event(record: EventRecord) -> None:
         try:
             workflows = active.current()
-        except IzaError as exc:
+        except Exception as exc:  # a store that went away must not fail the publisher
             logger.warning("event %s: active workflows unavailable: %s", record.name, exc)
             return
+        failed: list[str] = []
         for wf in workflows:
             for spec in event_specs(wf):
                 if event_matches(spec.patterns, record.name):
                     item = {"json": {**record.payload, "_event": {
                         "name": record.name, "id": record.id,
                         "created_at": record.created_at.isoformat()}}}
-                    dispatcher.launch(wf, items=[item], mode="trigger", start=spec.node)
+                    try:
+                        dispatcher.launch(wf, items=[item], mode="trigger", start=spec.node)
+                    except IzaError as exc:  # the other workflows still start
+                        logger.error("event %s: workflow %s did not start: %s", record.name, wf.name, exc)
+                        failed.append(f"{wf.name}: {exc.message}")
                     break
+        if failed:
+            raise WorkflowError("event-triggered workflows did not start: " + "; ".join(failed))
 
     return on_event
