@@ -174,3 +174,25 @@ def test_scheduler_in_the_server_fires_on_the_injected_clock(home: Path) -> None
     finally:
         app.state.unwire_events()
         app.state.store.dispose()
+
+
+def test_webhook_wait_with_a_time_limit_resumes_on_the_clock(sqlite_store: Store) -> None:
+    svc = WorkflowService(sqlite_store)
+    clock = FakeClock(utcnow().replace(microsecond=0))
+    scheduler = Scheduler(Dispatcher(svc, background=False), clock=clock)
+    exec_id, result = svc.run(parse_workflow(chain(
+        node("Start", "manualTrigger"),
+        node("Wait", "wait", {"resume": "webhook", "limitWaitTime": True, "resumeAmount": 1,
+                              "resumeUnit": "hours"}, version=1.1),
+        node("Done", "noOp"), name="limited")), items=[{"json": {"kept": True}}])
+    assert result.status == "waiting"
+    assert svc.waiting_on_webhook(exec_id)["node"] == "Wait"  # its webhook still works meanwhile
+    scheduler.tick()
+    assert svc.executions(exec_id=exec_id)[0]["status"] == "waiting"
+    clock.advance(minutes=90)
+    scheduler.tick()
+    detail = svc.execution_detail(exec_id)
+    assert detail["status"] == "success"
+    assert detail["nodes"][-1]["outputs"] == [[{"kept": True}]]  # no request came: its own items
+    with pytest.raises(WorkflowInputError, match="already finished"):
+        svc.resume(exec_id)

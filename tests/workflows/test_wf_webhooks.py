@@ -230,3 +230,14 @@ def test_on_received_options_and_a_parked_response_node_run(server: tuple[str, W
     r = httpx.post(f"{base}/webhooks/workflows/slow")
     assert r.status_code == 200 and r.json()["message"] == "Workflow is waiting"
     assert svc.executions(wf_id)[0]["status"] == "waiting"
+
+
+def test_webhook_with_n8n_credentials_is_refused(server: tuple[str, WorkflowService]) -> None:
+    base, svc = server
+    wf_id = _activate(svc, chain(
+        node("Webhook", "webhook", {"httpMethod": "POST", "path": "secret", "authentication": "headerAuth"}),
+        name="secret"))
+    r = httpx.post(f"{base}/webhooks/workflows/secret", json={})
+    assert r.status_code == 403
+    assert "headerAuth" in r.json()["error"]["message"] and "IF node" in r.json()["error"]["fix"]
+    assert svc.executions(wf_id) == []  # never ran unauthenticated

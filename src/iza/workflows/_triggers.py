@@ -76,6 +76,9 @@ class WebhookSpec:
     response_code: int
     response_data: str  # lastNode: firstEntryJson | allEntries | noData | firstEntryBinary
     options: dict[str, Any]
+    #: n8n's ``authentication`` (basicAuth, headerAuth, jwtAuth) needs credentials IZA does not
+    #: store, so such a webhook refuses every request rather than run unauthenticated.
+    authentication: str = "none"
 
 
 def normalise_path(path: str) -> str:
@@ -115,6 +118,7 @@ def webhook_specs(wf: Workflow) -> list[WebhookSpec]:
                 response_code=_response_code(p),
                 response_data=str(p.get("responseData") or "firstEntryJson"),
                 options=dict(p.get("options") or {}),
+                authentication=str(p.get("authentication") or "none"),
             )
         )
     return out

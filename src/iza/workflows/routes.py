@@ -164,6 +164,13 @@ async def _webhook(request: Request, path: str) -> Response:
             "activate it with `iza workflows activate REF` (only active workflows receive webhooks)"),
             status_code=404)
     wf, spec, params = found
+    if spec.authentication != "none":
+        return JSONResponse(error_body(
+            403, "WebhookAuthUnsupported", f"webhook /{spec.path} of workflow {wf.name!r} uses "
+            f"{spec.authentication} authentication, which needs n8n credentials IZA does not store; "
+            "the request is refused", "set the Webhook node's authentication to none and check a "
+            "secret header or query value in the workflow (an IF node on $json.headers)"),
+            status_code=403)
     req = await _request(request, path)
     try:
         answer = await run_in_threadpool(rt.webhooks.handle, wf, spec, params, req)

@@ -243,7 +243,7 @@ class WorkflowService:
                     f"execution {exec_id} is still running in process {row.owner_pid}",
                     fix="Wait for it to finish, or stop that process first.",
                 )
-            definition, state, mode = row.definition, dict(row.state), row.mode
+            definition, state, mode, row_status = row.definition, dict(row.state), row.mode, row.status
             runs = s.scalars(
                 sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
             ).all()
@@ -252,9 +252,19 @@ class WorkflowService:
                 if r.status != "waiting":
                     run_data.setdefault(r.node, []).append(r.run)
         with self.store.transaction() as s:
-            live = s.get(ExecutionRow, exec_id)
-            assert live is not None
-            live.status, live.owner_pid, live.wait_till = "running", os.getpid(), None
+            # Compare-and-set on the status read above: of two resumers at once (a waiting
+            # webhook and the scheduler, two workers), one wins and the other is told.
+            result = s.execute(
+                sa.update(ExecutionRow)
+                .where(ExecutionRow.id == exec_id, ExecutionRow.status == row_status)
+                .values(status="running", owner_pid=os.getpid(), wait_till=None)
+            )
+            claimed = getattr(result, "rowcount", 1)
+        if not claimed:
+            raise WorkflowInputError(
+                f"execution {exec_id} was resumed by someone else just now",
+                fix="See its state with `iza workflows executions`.",
+            )
         wf = parse_workflow(definition)
         execution = self._execution(wf, exec_id, mode)
         execution.restore(run_data, state)
@@ -283,17 +293,17 @@ class WorkflowService:
         """The Wait node an execution waits in for its webhook (name and response options)."""
         with self.store.read() as s:
             row = s.get(ExecutionRow, exec_id)
-            if row is None or row.status != "waiting" or row.wait_till is not None:
+            node_name = (row.last_node or "") if row is not None else ""
+            nodes = {n.get("name"): n for n in row.definition.get("nodes") or []} if row else {}
+            params = dict((nodes.get(node_name) or {}).get("parameters") or {})
+            if row is None or row.status != "waiting" or params.get("resume") not in ("webhook", "form"):
                 state = "no such execution" if row is None else f"it is {row.status}" + (
-                    " until a time, not for a webhook" if row.wait_till is not None else "")
+                    " until a time, not for a webhook" if row.status == "waiting" else "")
                 raise NotFoundError(
                     f"execution {exec_id} is not waiting for a webhook ({state})",
                     fix="Call the resume URL of an execution whose Wait node waits for a webhook "
                     "(see `iza workflows executions`).",
                 )
-            node_name = row.last_node or ""
-            nodes = {n.get("name"): n for n in row.definition.get("nodes") or []}
-        params = dict((nodes.get(node_name) or {}).get("parameters") or {})
         options = params.get("options") or {}
         return {"node": node_name, "responseMode": params.get("responseMode"),
                 "responseCode": params.get("responseCode") or options.get("responseCode"),
