@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from wf_helpers import chain, node
 from wfserver_helpers import FakeClock, serving, wait_for
 
@@ -196,3 +198,36 @@ def test_webhook_wait_with_a_time_limit_resumes_on_the_clock(sqlite_store: Store
     assert detail["nodes"][-1]["outputs"] == [[{"kept": True}]]  # no request came: its own items
     with pytest.raises(WorkflowInputError, match="already finished"):
         svc.resume(exec_id)
+
+_instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                         timezones=st.just(UTC))
+
+
+@given(n=st.integers(1, 59), now=_instants)
+def test_minute_rules_fire_on_the_next_multiple(n: int, now: datetime) -> None:
+    (rule,) = _rules(_sched({"field": "minutes", "minutesInterval": n}))
+    nxt = rule.next_after(now)
+    assert now < nxt <= now + timedelta(hours=1)
+    assert nxt.second == 0 and nxt.minute % n == 0
+    assert rule.next_after(nxt, last=nxt) > nxt  # a fire time never fires twice
+
+
+@given(step=st.integers(1, 100000), now=_instants, behind=st.integers(0, 10**7))
+def test_interval_rules_stay_on_their_grid(step: int, now: datetime, behind: int) -> None:
+    (rule,) = _rules(node("Every", "interval", {"interval": step, "unit": "seconds"}))
+    last = now - timedelta(seconds=behind)
+    nxt = rule.next_after(now, last=last)
+    assert now < nxt <= now + timedelta(seconds=step)
+    assert (nxt - last).total_seconds() % step == 0
+
+
+@given(hour=st.integers(0, 23), minute=st.integers(0, 59), now=_instants,
+       tz=st.sampled_from(["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata"]))
+def test_daily_rules_fire_at_the_local_time(hour: int, minute: int, now: datetime, tz: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    (rule,) = _rules(_sched({"field": "days", "triggerAtHour": hour, "triggerAtMinute": minute}), tz=tz)
+    local = rule.next_after(now).astimezone(ZoneInfo(tz))
+    # a local time skipped by a daylight-saving jump fires in the hour after it
+    assert (local.hour, local.minute) == (hour, minute) or local.hour == (hour + 1) % 24
+    assert rule.next_after(now) - now <= timedelta(days=1, hours=1)
