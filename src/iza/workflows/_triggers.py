@@ -178,10 +178,9 @@ class ScheduleRule:
             step = timedelta(seconds=self.every_s)
             if last is None:
                 return now + step
-            nxt = last + step
-            while nxt <= now:
-                nxt += step
-            return nxt
+            behind = max((now - last).total_seconds(), 0.0)
+            nxt = last + step * (int(behind // self.every_s) + 1)
+            return nxt if nxt > now else nxt + step  # float rounding at an exact multiple
         assert self.cron is not None
         zone = _zone(self.timezone)
         fields = self.cron.split()
