@@ -44,7 +44,7 @@ def _load_builtin() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from iza.workflows.nodes import (  # noqa: F401  (importing registers the nodes)
+    from iza.workflows.nodes import (  # noqa: F401  (importing registers the nodes)  # noqa: F401  (IZA's own and the AI nodes)
         code,
         compare,
         core,
@@ -52,6 +52,8 @@ def _load_builtin() -> None:
         files,
         flow,
         http,
+        iza_nodes,
+        langchain,
         markup,
         setnode,
         transform,
