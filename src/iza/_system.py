@@ -12,13 +12,17 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from iza.kernel.config import Settings
 from iza.kernel.events import subscribe, unsubscribe
 from iza.kernel.registry import BOOT_ORDER, Component, Health, Registry
 from iza.kernel.store import Store
 
-__all__ = ["build_registry", "wire_events"]
+if TYPE_CHECKING:
+    from iza.workflows import MissionRequest
+
+__all__ = ["build_registry", "wire_events", "wire_workflow_nodes"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +159,27 @@ def _mark_delivered(store: Store, mission_id: str) -> None:
                                                                 OrderRow.status == "paid")))
     for order_id in ids:
         deliver_order(store, order_id, mission_id)
+
+
+# ---- workflow nodes from the layers above the engine -----------------------------------------
+# iza.workflows may not import business (a higher layer) nor agents (its sibling), so the
+# composition root plugs them in: business registers its node types, and the agent-mission node
+# gets a runner that builds a workforce and runs the mission to its end.
+def wire_workflow_nodes() -> None:
+    """Register ``iza.stripeCheckout``, ``iza.revenueEvent`` and the mission runner behind
+    ``iza.agentMission`` (idempotent; the CLI and the web app call it before running workflows)."""
+    from iza.business._wf_nodes import register_workflow_nodes
+    from iza.workflows import register_mission_runner
+
+    register_workflow_nodes()
+    register_mission_runner(_run_mission_for_workflow)
+
+
+def _run_mission_for_workflow(settings: Settings, store: Store, request: MissionRequest) -> dict[str, Any]:
+    from iza.agents import Workforce, create_mission, run_mission
+
+    wf = Workforce.from_settings(settings, store)
+    mission_id = create_mission(wf, request.objective, request.service, order_id=request.order_id)
+    logger.info("workflow %s started mission %s (%s)", request.origin.get("workflow_run"), mission_id,
+                wf.mode)
+    return run_mission(wf, mission_id)

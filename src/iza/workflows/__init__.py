@@ -8,14 +8,17 @@ their own modules and are imported only when used.
 from iza.workflows._engine import Execution, ExecutionResult
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError, WorkflowInputError
 from iza.workflows._model import Node, Workflow, load_workflow_file, parse_workflow
+from iza.workflows._services import MissionRequest, NodeServices, register_mission_runner
 from iza.workflows.nodes._registry import is_supported, supported_types
 from iza.workflows.nodes._registry import register as register_node
 
 __all__ = [
     "Execution",
     "ExecutionResult",
+    "MissionRequest",
     "Node",
     "NodeError",
+    "NodeServices",
     "UnsupportedNode",
     "Workflow",
     "WorkflowError",
@@ -23,6 +26,7 @@ __all__ = [
     "is_supported",
     "load_workflow_file",
     "parse_workflow",
+    "register_mission_runner",
     "register_node",
     "supported_types",
 ]

@@ -34,7 +34,7 @@ def no_provider_error(node: str) -> NodeError:
     plain = ProviderNotConfigured()
     return NodeError(node, "no LLM provider is configured, so this AI node cannot run "
                      "(IZA never answers in a model's place)", fix=plain.fix,
-                     name="ProviderNotConfigured")
+                     description=f"To configure one: {plain.fix}.", name="ProviderNotConfigured")
 
 
 def call_model(
@@ -63,4 +63,5 @@ def call_model(
         )
     except IzaError as exc:
         logger.info("workflow node %s: model call failed: %s", ctx.node.name, exc.message)
-        raise NodeError(ctx.node.name, exc.message, fix=exc.fix, name=type(exc).__name__) from exc
+        raise NodeError(ctx.node.name, exc.message, fix=exc.fix, description=exc.fix,
+                     name=type(exc).__name__) from exc

@@ -55,7 +55,8 @@ def _json_param(ctx: NodeContext, name: str, item: int) -> Any:
 
 
 def _wrap(ctx: NodeContext, exc: IzaError) -> NodeError:
-    return NodeError(ctx.node.name, exc.message, fix=exc.fix, name=type(exc).__name__)
+    return NodeError(ctx.node.name, exc.message, fix=exc.fix, description=exc.fix,
+                     name=type(exc).__name__)
 
 
 def _provenance(ctx: NodeContext) -> dict[str, str]:
