@@ -36,6 +36,8 @@ LOOP_TYPES = frozenset(
 _TRIGGER_PREFERENCE = (
     "manualTrigger",
     "start",
+    # A chat workflow that also calls itself as a tool starts at its chat trigger.
+    "@n8n/n8n-nodes-langchain.chatTrigger",
     "executeWorkflowTrigger",
     "webhook",
     "formTrigger",

@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iza.errors import IzaError
 from iza.llm import ChatResult, Message, Tool
 from iza.workflows._context import NodeContext
-from iza.workflows._errors import UnsupportedNode
+from iza.workflows._errors import NodeError, UnsupportedNode
+from iza.workflows._model import Node, Workflow
 from iza.workflows.nodes._ai_call import call_model
-from iza.workflows.nodes._ai_parts import LC, ModelSpec, sub_nodes
+from iza.workflows.nodes._ai_parts import LC, ModelSpec, schema_from_example, sub_context, sub_nodes
 from iza.workflows.nodes._registry import Outputs, register
 
 __all__ = ["AgentTool", "TOOL_NODES", "agent_tools", "calculate", "run_with_tools"]
@@ -108,7 +110,81 @@ def _calculator(ctx: NodeContext, node: Any) -> AgentTool:
     return AgentTool(node.name, spec, run)
 
 
-TOOL_NODES: dict[str, Callable[[NodeContext, Any], AgentTool]] = {LC + "toolCalculator": _calculator}
+# ---- Call n8n Workflow Tool -------------------------------------------------------------------------
+def _tool_name(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_-]+", "_", text).strip("_")[:64] or "workflow_tool"
+
+
+def _target_workflow(ctx: NodeContext, node: Node) -> Workflow:
+    """The workflow a tool calls: inline JSON, this workflow, or a stored one (id or name)."""
+    from iza.workflows._model import parse_workflow
+    from iza.workflows._services import services_for
+
+    sub = sub_context(ctx, node)
+    if sub.param("source", default="database") == "parameter":
+        return parse_workflow(str(sub.param("workflowJson", default="{}")), source=f"tool {node.name}")
+    ref = sub.param("workflowId", default="")
+    ref = str((ref.get("value") if isinstance(ref, dict) else ref) or "").strip()
+    current = ctx.execution.workflow
+    if not ref or ref in (current.id, current.name):
+        return current
+    from iza.workflows.service import WorkflowService
+
+    try:
+        row = WorkflowService(services_for(ctx).get_store()).get(ref)
+    except IzaError as exc:
+        raise NodeError(node.name, exc.message, parameter="workflowId", fix=exc.fix) from exc
+    return parse_workflow(row.definition, source=f"workflow {ref}")
+
+
+def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
+    from iza.workflows._engine import Execution
+    from iza.workflows._sandbox import sandbox
+
+    sub = sub_context(ctx, node)
+    target = _target_workflow(ctx, node)
+    name = _tool_name(str(sub.param("name", default="") or node.name))
+    schema: dict[str, Any] = {"type": "object", "properties": {"query": {"type": "string"}},
+                              "required": ["query"]}
+    if node.type_version < 2 and sub.param("specifyInputSchema", default=False):
+        if sub.param("schemaType", default="fromJson") == "manual":
+            schema = json.loads(str(sub.param("inputSchema", default="{}")))
+        else:
+            schema = schema_from_example(json.loads(str(node.parameters.get("jsonSchemaExample") or "{}")))
+    extra = {str(f.get("name")): next((f[k] for k in ("stringValue", "numberValue", "booleanValue",
+                                                        "objectValue") if k in f), None)
+             for f in (sub.param("fields.values", default=[]) or []) if isinstance(f, dict)}
+    prop = str(sub.param("responsePropertyName", default="response") or "response")
+
+    def run(args: dict[str, Any]) -> str:
+        parent = ctx.execution
+        # A fresh V8 context for the sub-run: the parent keeps its own (it holds the parent
+        # run's state), while the sub-execution configures the new thread sandbox for itself.
+        sandbox(timeout_s=parent.code_timeout_s, max_memory_mb=parent.code_memory_mb, fresh=True)
+        ex = Execution(target, mode="integrated", timezone=parent.timezone,
+                       execution_id=f"{parent.execution_id}/{name}", services=parent.services,
+                       code_timeout_s=parent.code_timeout_s, code_memory_mb=parent.code_memory_mb)
+        starts = [n.name for n in target.nodes.values()
+                  if n.kind == "executeWorkflowTrigger" and not n.disabled]
+        ex.start([{"json": {**args, **extra}}], start=starts[0] if starts else None)
+        result = ex.run()
+        if result.status != "success":
+            return f"There was an error: {(result.error or {}).get('message')}"
+        runs = result.run_data.get(result.last_node or "", [])
+        items = (runs[-1].get("data", {}).get("main") or [[]])[0] if runs else []
+        first = (items[0].get("json") if items else None) or {}
+        if prop in first:
+            value = first[prop]
+            return value if isinstance(value, str) else json.dumps(value, default=str)
+        return json.dumps([i.get("json") for i in items], default=str)
+
+    return AgentTool(node.name, Tool(name, str(sub.param("description", default="") or name), schema), run)
+
+
+TOOL_NODES: dict[str, Callable[[NodeContext, Any], AgentTool]] = {
+    LC + "toolCalculator": _calculator,
+    LC + "toolWorkflow": _workflow_tool,
+}
 
 
 @register(*TOOL_NODES)

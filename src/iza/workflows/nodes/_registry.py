@@ -8,6 +8,7 @@ memory and LLM nodes register themselves from their own packages when those land
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ def _load_builtin() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from iza.workflows.nodes import (  # noqa: F401  (importing registers the nodes)  # noqa: F401  (IZA's own and the AI nodes)
+    from iza.workflows.nodes import (  # noqa: F401  (importing registers the nodes)
         code,
         compare,
         core,
@@ -52,12 +53,12 @@ def _load_builtin() -> None:
         files,
         flow,
         http,
-        iza_nodes,
-        langchain,
         markup,
         setnode,
         transform,
     )
+    for extra in ("iza_nodes", "langchain", "langchain_chains"):  # IZA's own nodes and n8n's AI nodes
+        importlib.import_module(f"iza.workflows.nodes.{extra}")
 
 
 def lookup(node_type: str) -> NodeFn | None:
