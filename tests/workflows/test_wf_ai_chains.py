@@ -159,3 +159,23 @@ def test_agent_calls_a_workflow_tool_in_the_same_workflow(tmp_path: Path) -> Non
     assert output(result, "Agent") == [{"output": "Status: order A-17 shipped"}]
     assert "Lookup" not in result.run_data  # the tool's run is its own execution
     assert len(bodies) == 2
+
+
+def test_legacy_openai_node_chat_and_text(tmp_path: Path) -> None:
+    wf = {"name": "legacy", "settings": {}, "nodes": [
+        node("Start", "manualTrigger"),
+        node("Chat", "openAi", {"resource": "chat", "model": "gpt-4-1106-preview",
+                                "prompt": {"messages": [{"content": "=Summarise {{ 'this' }}"}]},
+                                "options": {"maxTokens": "64"}}),
+        node("Text", "openAi", {"prompt": "=Classify: {{ $json.message.content }}",
+                                "simplifyOutput": False})],
+        "connections": {"Start": {"main": [[{"node": "Chat", "type": "main", "index": 0}]]},
+                        "Chat": {"main": [[{"node": "Text", "type": "main", "index": 0}]]}}}
+    result, bodies = _run(tmp_path, wf, None)
+    assert result.status == "success", result.error
+    assert output(result, "Chat") == [{"index": 0, "finish_reason": "stop",
+                                       "message": {"role": "assistant", "content": "echo: Summarise this"}}]
+    text = output(result, "Text")[0]
+    assert text["choices"][0]["text"] == "echo: Classify: echo: Summarise this"
+    assert bodies[0]["model"] == "gpt-4-1106-preview" and bodies[0]["max_completion_tokens"] == 64
+    assert bodies[1]["model"] == "text-davinci-003"

@@ -221,3 +221,16 @@ def test_cli_run_without_provider_says_how_to_configure(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["workflows", "run", str(path)])
     assert res.exit_code == 1
     assert "no LLM provider is configured" in res.stderr and "OPENAI_API_KEY" in res.stderr
+
+
+def test_revenue_node_on_each_store(settings: Any, store: Any) -> None:
+    """The workflow's own store (SQLite and PostgreSQL) receives the ledger row."""
+    from iza.workflows.service import WorkflowService
+
+    svc = WorkflowService(store, settings)
+    wf = chain(node("Start", "manualTrigger"),
+               node("Book", "iza.revenueEvent", {"amount": "5", "currency": "usd", "reference": "pg-1"}))
+    assert svc.run(svc.parse(wf))[1].status == "success"
+    with store.read() as s:
+        rows = [(r.amount_minor, r.source_key) for r in s.scalars(sa.select(LedgerRow))]
+    assert rows == [(500, "workflow:pg-1")]
