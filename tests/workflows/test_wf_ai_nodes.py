@@ -287,3 +287,16 @@ def test_unsupported_tool_fails_before_any_model_call(tmp_path: Path) -> None:
         store.dispose()
     assert result.error is not None and "toolWikipedia" in result.error["message"]
     assert server.requests == []
+
+
+def test_a_workflow_without_trigger_starts_at_the_root_not_a_sub_node(tmp_path: Path) -> None:
+    wf = workflow([lc("Chain", "chainLlm", {"promptType": "define", "text": "go"}, version=1.7)],
+                  [(lc("Model", "lmChatOpenAi", {}), "ai_languageModel", "Chain")])
+    wf["nodes"].reverse()  # the sub-node comes first in the file
+    with fake_provider("openai") as (_server, env):
+        svc, store = service(settings_for(tmp_path / "home", env))
+        parsed = svc.parse(wf)
+        _, result = svc.run(parsed)
+        store.dispose()
+    assert parsed.start_node().name == "Chain" and parsed.is_sub_node("Model")
+    assert output(result, "Chain") == [{"text": "echo: go"}]
