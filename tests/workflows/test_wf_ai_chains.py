@@ -179,3 +179,48 @@ def test_legacy_openai_node_chat_and_text(tmp_path: Path) -> None:
     assert text["choices"][0]["text"] == "echo: Classify: echo: Summarise this"
     assert bodies[0]["model"] == "gpt-4-1106-preview" and bodies[0]["max_completion_tokens"] == 64
     assert bodies[1]["model"] == "text-davinci-003"
+
+
+def test_from_ai_fields_and_substitution() -> None:
+    from iza.workflows.nodes._ai_tools import from_ai_fields, with_ai_values
+
+    value = {"status": '={{ $fromAI("status", "Completed or Error", "string") }}',
+             "n": "={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('n', ``, 'number') + 1 }}",
+             "plain": "x"}
+    assert from_ai_fields(value) == {"status": {"type": "string", "description": "Completed or Error"},
+                                     "n": {"type": "number"}}
+    assert with_ai_values(value, {"status": "Error", "n": 2}) == {
+        "status": '={{ "Error" }}', "n": "={{ /*n8n-auto-generated-fromAI-override*/ 2 + 1 }}", "plain": "x"}
+
+
+FIND_JS = "return [{response: `${$json.status} x${$json.limit} ${$json.who}`}]"
+
+
+def test_workflow_tool_v2_maps_from_ai_inputs_into_a_stored_workflow(tmp_path: Path) -> None:
+    def script(body: dict[str, Any]) -> Reply:
+        tools = [m for m in body["messages"] if m["role"] == "tool"]
+        if not tools:
+            params = body["tools"][0]["function"]["parameters"]
+            assert params["required"] == ["status", "limit"]
+            return Reply(tool_calls=[("Records", {"status": "Refund", "limit": 2})])
+        return Reply(text=tools[-1]["content"])
+
+    sub_wf = {"id": "sub-1", "name": "records", "settings": {}, "nodes": [
+        node("In", "executeWorkflowTrigger", version=1.1),
+        node("Find", "code", {"jsCode": FIND_JS}, version=2)],
+        "connections": {"In": {"main": [[{"node": "Find", "type": "main", "index": 0}]]}}}
+    tool = lc("Records", "toolWorkflow", {
+        "description": "Find records", "workflowId": {"__rl": True, "mode": "list", "value": "sub-1"},
+        "workflowInputs": {"mappingMode": "defineBelow", "value": {
+            "status": '={{ $fromAI("status", "Status", "string") }}',
+            "limit": "={{ $fromAI('limit', ``, 'number') }}", "who": "={{ $json.user }}"}}}, version=2)
+    wf = workflow([node("Start", "manualTrigger"),
+                   lc("Agent", "agent", {"promptType": "define", "text": "refunds?"}, version=1.7)],
+                  [(MODEL, "ai_languageModel", "Agent"), (tool, "ai_tool", "Agent")])
+    with fake_provider("openai", script) as (_server, env):
+        svc, store = service(settings_for(tmp_path / "home", env))
+        svc.import_workflow(sub_wf)
+        result = svc.run(svc.parse(wf), items=[{"json": {"user": "ana"}}])[1]
+        store.dispose()
+    assert result.status == "success", result.error
+    assert output(result, "Agent") == [{"output": "Refund x2 ana"}]

@@ -27,7 +27,15 @@ from iza.workflows.nodes._ai_call import call_model
 from iza.workflows.nodes._ai_parts import LC, ModelSpec, schema_from_example, sub_context, sub_nodes
 from iza.workflows.nodes._registry import Outputs, register
 
-__all__ = ["AgentTool", "TOOL_NODES", "agent_tools", "calculate", "run_with_tools"]
+__all__ = [
+    "AgentTool",
+    "TOOL_NODES",
+    "agent_tools",
+    "calculate",
+    "from_ai_fields",
+    "run_with_tools",
+    "with_ai_values",
+]
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,47 @@ def _target_workflow(ctx: NodeContext, node: Node) -> Workflow:
     return parse_workflow(row.definition, source=f"workflow {ref}")
 
 
+_FROM_AI = re.compile(
+    r"""\$fromAI\(\s*(['"`])(?P<key>.*?)\1\s*(?:,\s*(['"`])(?P<desc>.*?)\3\s*)?"""
+    r"""(?:,\s*(['"`])(?P<type>\w*)\5\s*)?(?:,[^)]*)?\)""")
+_AI_TYPES = {"string": {"type": "string"}, "number": {"type": "number"}, "boolean": {"type": "boolean"},
+             "json": {}}
+
+
+def from_ai_fields(value: Any) -> dict[str, dict[str, Any]]:
+    """The arguments ``$fromAI('key', 'description', 'type')`` calls in parameters ask the model
+    for, as JSON-schema properties (n8n builds a tool's schema the same way)."""
+    found: dict[str, dict[str, Any]] = {}
+    for text in _strings(value):
+        for m in _FROM_AI.finditer(text):
+            prop = dict(_AI_TYPES.get(m.group("type") or "string", {}))
+            if m.group("desc"):
+                prop["description"] = m.group("desc")
+            found.setdefault(m.group("key"), prop)
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def with_ai_values(value: Any, args: dict[str, Any]) -> Any:
+    """``value`` with every ``$fromAI(…)`` call replaced by the model's argument as a JS literal."""
+    if isinstance(value, str):
+        return _FROM_AI.sub(lambda m: json.dumps(args.get(m.group("key"))), value)
+    if isinstance(value, dict):
+        return {k: with_ai_values(v, args) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_ai_values(v, args) for v in value]
+    return value
+
+
 def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
     from iza.workflows._engine import Execution
     from iza.workflows._sandbox import sandbox
@@ -151,6 +200,10 @@ def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
             schema = json.loads(str(sub.param("inputSchema", default="{}")))
         else:
             schema = schema_from_example(json.loads(str(node.parameters.get("jsonSchemaExample") or "{}")))
+    mapped = (node.parameters.get("workflowInputs") or {}).get("value") if node.type_version >= 2 else None
+    ai_fields = from_ai_fields(mapped) if isinstance(mapped, dict) else {}
+    if ai_fields:
+        schema = {"type": "object", "properties": ai_fields, "required": list(ai_fields)}
     extra = {str(f.get("name")): next((f[k] for k in ("stringValue", "numberValue", "booleanValue",
                                                         "objectValue") if k in f), None)
              for f in (sub.param("fields.values", default=[]) or []) if isinstance(f, dict)}
@@ -166,7 +219,13 @@ def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
                        code_timeout_s=parent.code_timeout_s, code_memory_mb=parent.code_memory_mb)
         starts = [n.name for n in target.nodes.values()
                   if n.kind == "executeWorkflowTrigger" and not n.disabled]
-        ex.start([{"json": {**args, **extra}}], start=starts[0] if starts else None)
+        inputs = {**args, **extra}
+        if isinstance(mapped, dict) and mapped:
+            # n8n 2.x: the mapped inputs, with the model's arguments in place of $fromAI(…)
+            filled = Node(node.name, node.type, node.type_version, {"value": with_ai_values(mapped, args)},
+                          node.raw)
+            inputs = sub_context(ctx, filled).param("value", default={}) or {}
+        ex.start([{"json": inputs}], start=starts[0] if starts else None)
         result = ex.run()
         if result.status != "success":
             return f"There was an error: {(result.error or {}).get('message')}"
