@@ -300,3 +300,47 @@ def test_a_workflow_without_trigger_starts_at_the_root_not_a_sub_node(tmp_path: 
         store.dispose()
     assert parsed.start_node().name == "Chain" and parsed.is_sub_node("Model")
     assert output(result, "Chain") == [{"text": "echo: go"}]
+
+
+def test_agent_with_tools_and_parser_asks_once_more_for_the_schema(tmp_path: Path) -> None:
+    def script(body: dict[str, Any]) -> Reply:
+        if "response_format" in body:
+            assert "tools" not in body
+            return Reply(text='{"output": {"answer": 42}}')
+        if not any(m.get("role") == "tool" for m in body["messages"]):
+            return Reply(tool_calls=[("calculator", {"input": "6*7"})])
+        return Reply(text="It is 42")
+
+    wf = workflow(
+        [node("Start", "manualTrigger"),
+         lc("Agent", "agent", {"promptType": "define", "text": "6 times 7?", "hasOutputParser": True},
+            version=1.7)],
+        [(lc("Model", "lmChatOpenAi", {}), "ai_languageModel", "Agent"),
+         (lc("Calculator", "toolCalculator"), "ai_tool", "Agent"),
+         (lc("Parser", "outputParserStructured", {"jsonSchemaExample": '{"answer": 1}'}, version=1.2),
+          "ai_outputParser", "Agent")],
+    )
+    with fake_provider("openai", script) as (server, env):
+        svc, store = service(settings_for(tmp_path / "home", env))
+        _, result = svc.run(svc.parse(wf))
+        store.dispose()
+    assert output(result, "Agent") == [{"output": {"answer": 42}}]
+    assert len(server.requests) == 3
+
+
+def test_cli_runs_a_chat_workflow_with_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from iza.cli import cli
+
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(_chat_agent()))
+    with fake_provider("openai") as (_server, env):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        res = CliRunner().invoke(cli, ["workflows", "run", str(path), "--json", "--input",
+                                       '{"sessionId": "cli", "chatInput": "hello from the CLI"}'])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    agent = out["data"]["resultData"]["runData"]["AI Agent"][0]["data"]["main"][0][0]["json"]
+    assert agent == {"output": "echo: hello from the CLI"}

@@ -72,7 +72,11 @@ def memory_search(ctx: NodeContext) -> Outputs:
     for i in range(len(ctx.items)):
         namespace = str(ctx.param("namespace", i, default="default") or "default")
         query = _required_text(ctx, "query", i, "search query")
-        limit = int(ctx.param("limit", i, default=5) or 5)
+        try:
+            limit = max(1, int(ctx.param("limit", i, default=5) or 5))
+        except (TypeError, ValueError):
+            raise NodeError(ctx.node.name, "parameter 'limit' must be a whole number", parameter="limit",
+                            fix="Give how many hits to return, e.g. 5.") from None
         kinds_raw = ctx.param("kinds", i, default="") or ""
         kinds = tuple(k.strip() for k in str(kinds_raw).split(",") if k.strip())
         try:
