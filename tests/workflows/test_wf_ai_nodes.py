@@ -344,3 +344,23 @@ def test_cli_runs_a_chat_workflow_with_input(tmp_path: Path, monkeypatch: pytest
     out = json.loads(res.stdout)
     agent = out["data"]["resultData"]["runData"]["AI Agent"][0]["data"]["main"][0][0]["json"]
     assert agent == {"output": "echo: hello from the CLI"}
+
+
+def test_openai_node_with_a_base_url_goes_to_the_compat_server_or_says_how(tmp_path: Path) -> None:
+    def wf_for(url: str) -> dict[str, Any]:
+        return workflow(
+            [node("Start", "manualTrigger"),
+             lc("Chain", "chainLlm", {"promptType": "define", "text": "hi"}, version=1.7)],
+            [(lc("DeepSeek", "lmChatOpenAi", {"model": "deepseek-chat", "options": {"baseURL": url}}),
+              "ai_languageModel", "Chain")])
+
+    with fake_provider("compat") as (server, env):
+        svc, store = service(settings_for(tmp_path / "home", env))
+        _, ok = svc.run(svc.parse(wf_for(env["IZA_OPENAI_COMPAT_BASE_URL"] + "/")))
+        _, bad = svc.run(svc.parse(wf_for("https://api.deepseek.com/v1")))
+        store.dispose()
+    assert output(ok, "Chain") == [{"text": "echo: hi"}]
+    assert server.requests[0].body["model"] == "deepseek-chat" and len(server.requests) == 1
+    assert bad.error is not None and bad.error["parameter"] == "options.baseURL"
+    assert bad.error["node"] == "DeepSeek" and "custom base URL" in bad.error["message"]
+    assert "IZA_OPENAI_COMPAT_BASE_URL=https://api.deepseek.com/v1" in bad.error["description"]

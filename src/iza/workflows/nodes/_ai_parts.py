@@ -114,6 +114,8 @@ def model_spec(ctx: NodeContext, item: int = 0) -> ModelSpec:
     sub = sub_context(ctx, node)
     name = _model_name(sub.param(param, item, default=default)) or _model_name(default)
     options = sub.param("options", item, default={}) or {}
+    if isinstance(options, dict) and options.get("baseURL") and provider == "openai":
+        provider = _compat_for(ctx, node, str(options["baseURL"]))
     temperature = options.get("temperature") if isinstance(options, dict) else None
     max_tokens = options.get(max_key) if isinstance(options, dict) else None
     return ModelSpec(
@@ -122,6 +124,24 @@ def model_spec(ctx: NodeContext, item: int = 0) -> ModelSpec:
         name,
         float(temperature) if isinstance(temperature, int | float) else None,
         int(max_tokens) if isinstance(max_tokens, int | float) and max_tokens > 0 else None,
+    )
+
+
+def _compat_for(ctx: NodeContext, node: Node, url: str) -> str:
+    """An OpenAI model node with a custom base URL talks to another OpenAI-compatible server;
+    IZA reaches such servers through its ``compat`` provider, and only the one configured."""
+    from iza.workflows._services import services_for
+
+    configured = services_for(ctx).settings.get_str("llm.openai_compat_base_url")
+    if configured and configured.rstrip("/") == url.rstrip("/"):
+        return "compat"
+    fix = (f"Set IZA_OPENAI_COMPAT_BASE_URL={url} (and IZA_OPENAI_COMPAT_API_KEY if it needs a key), "
+           "or remove the base URL to use OpenAI itself.")
+    raise NodeError(
+        node.name,
+        f"this model node sends to a custom base URL ({url}), which is not IZA's configured "
+        "OpenAI-compatible server",
+        parameter="options.baseURL", fix=fix, description=fix,
     )
 
 
