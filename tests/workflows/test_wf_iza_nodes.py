@@ -234,3 +234,19 @@ def test_revenue_node_on_each_store(settings: Any, store: Any) -> None:
     with store.read() as s:
         rows = [(r.amount_minor, r.source_key) for r in s.scalars(sa.select(LedgerRow))]
     assert rows == [(500, "workflow:pg-1")]
+
+
+def test_memory_add_with_record_id_updates_in_place(tmp_path: Path) -> None:
+    from iza.memory import open_store
+
+    settings = settings_for(tmp_path / "home", {})
+    for text in ("Ada likes tea", "Ada likes coffee"):
+        wf = chain(node("Start", "manualTrigger"),
+                   node("Remember", "iza.memoryAdd", {"namespace": "prefs", "recordId": "ada", "text": text}))
+        assert _run(settings, wf).status == "success"
+    mem = open_store(settings, embedder=None)
+    try:
+        assert [r.text for r in mem.list("prefs")] == ["Ada likes coffee"]
+        assert [h["text"] for h in mem.history("prefs", "ada")] == ["Ada likes tea", "Ada likes coffee"]
+    finally:
+        mem.close()

@@ -20,10 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from iza.errors import IzaError
-from iza.workflows import NodeError, register_node
-from iza.workflows._context import NodeContext
-from iza.workflows._services import services_for
-from iza.workflows.nodes._registry import Outputs
+from iza.workflows import NodeContext, NodeError, register_node, services_for
 
 __all__ = ["register_workflow_nodes"]
 
@@ -46,7 +43,7 @@ def _wrap(ctx: NodeContext, exc: IzaError) -> NodeError:
                      name=type(exc).__name__)
 
 
-def stripe_checkout(ctx: NodeContext) -> Outputs:
+def stripe_checkout(ctx: NodeContext) -> list[list[Item]]:
     from iza.business._catalog import load_catalog
     from iza.business._stripe_api import create_checkout
 
@@ -88,7 +85,7 @@ def _amount(ctx: NodeContext, item: int, currency: str) -> int:
         raise NodeError(ctx.node.name, exc.message, parameter="amount", fix=exc.fix) from exc
 
 
-def revenue_event(ctx: NodeContext) -> Outputs:
+def revenue_event(ctx: NodeContext) -> list[list[Item]]:
     from iza.business._ledger import ensure_customer, insert_entry
     from iza.business._money import normalise_currency
     from iza.kernel.store import utcnow

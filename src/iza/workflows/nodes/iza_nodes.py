@@ -95,7 +95,6 @@ def memory_search(ctx: NodeContext) -> Outputs:
 @register("iza.memoryAdd")
 def memory_add(ctx: NodeContext) -> Outputs:
     from iza.memory import MemoryRecord
-    from iza.memory._records import new_id
 
     records = []
     for i in range(len(ctx.items)):
@@ -109,16 +108,17 @@ def memory_add(ctx: NodeContext) -> Outputs:
             raise NodeError(ctx.node.name, "parameter 'importance' must be a number", parameter="importance",
                             fix="Use a number between 0 and 1.") from None
         subject = ctx.param("subject", i, default=None)
-        records.append(MemoryRecord(
+        record_id = ctx.param("recordId", i, default="")
+        record = MemoryRecord(
             namespace=str(ctx.param("namespace", i, default="default") or "default"),
             text=_required_text(ctx, "text", i, "memory text"),
-            id=str(ctx.param("recordId", i, default="") or new_id()),
             kind=str(ctx.param("kind", i, default="note") or "note"),
             metadata=metadata,
             provenance=_provenance(ctx),
             subject=str(subject) if subject not in (None, "") else None,
             importance=importance,
-        ))
+        )
+        records.append(record.with_changes(id=str(record_id)) if record_id not in ("", None) else record)
     if records:
         try:
             services_for(ctx).get_memory().add(records)  # one transaction for all items
