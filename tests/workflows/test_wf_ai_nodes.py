@@ -364,3 +364,17 @@ def test_openai_node_with_a_base_url_goes_to_the_compat_server_or_says_how(tmp_p
     assert bad.error is not None and bad.error["parameter"] == "options.baseURL"
     assert bad.error["node"] == "DeepSeek" and "custom base URL" in bad.error["message"]
     assert "IZA_OPENAI_COMPAT_BASE_URL=https://api.deepseek.com/v1" in bad.error["description"]
+
+
+def test_hosted_compatible_vendor_nodes_need_their_url_configured(tmp_path: Path) -> None:
+    wf = workflow(
+        [node("Start", "manualTrigger"),
+         lc("Chain", "chainLlm", {"promptType": "define", "text": "hi"}, version=1.7)],
+        [(lc("Groq", "lmChatGroq", {"model": "llama-3.3-70b-versatile"}), "ai_languageModel", "Chain")])
+    with fake_provider("compat") as (server, env):
+        svc, store = service(settings_for(tmp_path / "home", env))
+        _, result = svc.run(svc.parse(wf))
+        store.dispose()
+    assert result.error is not None and result.error["node"] == "Groq"
+    assert "IZA_OPENAI_COMPAT_BASE_URL=https://api.groq.com/openai/v1" in result.error["description"]
+    assert server.requests == []

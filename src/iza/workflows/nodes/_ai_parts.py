@@ -31,6 +31,7 @@ __all__ = [
     "LC",
     "MODEL_NODES",
     "ModelSpec",
+    "VENDOR_URLS",
     "WindowMemory",
     "model_spec",
     "output_schema",
@@ -50,6 +51,21 @@ MODEL_NODES: dict[str, tuple[str, str, str, str]] = {
     LC + "lmChatAnthropic": ("anthropic", "model", "claude-3-5-sonnet-20240620", "maxTokensToSample"),
     LC + "lmChatGoogleGemini": ("google", "modelName", "models/gemini-1.5-flash", "maxOutputTokens"),
     LC + "lmChatOllama": ("compat", "model", "llama3.2", "numPredict"),
+    LC + "lmChatGroq": ("compat", "model", "llama3-8b-8192", "maxTokensToSample"),
+    LC + "lmChatDeepSeek": ("compat", "model", "deepseek-chat", "maxTokens"),
+    LC + "lmChatOpenRouter": ("compat", "model", "openai/gpt-4.1-mini", "maxTokens"),
+    LC + "lmChatMistralCloud": ("compat", "model", "mistral-small", "maxTokens"),
+    LC + "lmChatXAiGrok": ("compat", "model", "grok-2-1212", "maxTokens"),
+}
+
+#: Hosted OpenAI-compatible vendors: usable through the ``compat`` provider when
+#: ``IZA_OPENAI_COMPAT_BASE_URL`` points at the vendor (checked, never assumed).
+VENDOR_URLS: dict[str, str] = {
+    LC + "lmChatGroq": "https://api.groq.com/openai/v1",
+    LC + "lmChatDeepSeek": "https://api.deepseek.com/v1",
+    LC + "lmChatOpenRouter": "https://openrouter.ai/api/v1",
+    LC + "lmChatMistralCloud": "https://api.mistral.ai/v1",
+    LC + "lmChatXAiGrok": "https://api.x.ai/v1",
 }
 
 
@@ -116,6 +132,8 @@ def model_spec(ctx: NodeContext, item: int = 0) -> ModelSpec:
     options = sub.param("options", item, default={}) or {}
     if isinstance(options, dict) and options.get("baseURL") and provider == "openai":
         provider = _compat_for(ctx, node, str(options["baseURL"]))
+    elif node.type in VENDOR_URLS:
+        provider = _compat_for(ctx, node, VENDOR_URLS[node.type])
     temperature = options.get("temperature") if isinstance(options, dict) else None
     max_tokens = options.get(max_key) if isinstance(options, dict) else None
     return ModelSpec(
@@ -132,8 +150,11 @@ def _compat_for(ctx: NodeContext, node: Node, url: str) -> str:
     IZA reaches such servers through its ``compat`` provider, and only the one configured."""
     from iza.workflows._services import services_for
 
+    def norm(u: str) -> str:
+        return u.strip().rstrip("/").removesuffix("/v1")
+
     configured = services_for(ctx).settings.get_str("llm.openai_compat_base_url")
-    if configured and configured.rstrip("/") == url.rstrip("/"):
+    if configured and norm(configured) == norm(url):
         return "compat"
     fix = (f"Set IZA_OPENAI_COMPAT_BASE_URL={url} (and IZA_OPENAI_COMPAT_API_KEY if it needs a key), "
            "or remove the base URL to use OpenAI itself.")
