@@ -69,16 +69,18 @@ VENDOR_URLS: dict[str, str] = {
 }
 
 
-def sub_nodes(ctx: NodeContext, conn_type: str) -> list[Node]:
-    """Enabled nodes connected to this node through ``conn_type`` (``ai_languageModel`` …)."""
+def sub_nodes(ctx: NodeContext, conn_type: str, of: Node | None = None) -> list[Node]:
+    """Enabled nodes connected to this node (or to ``of``, a sub-node of it) through
+    ``conn_type`` (``ai_languageModel`` …)."""
     wf = ctx.execution.workflow
+    target = (of or ctx.node).name
     found: list[Node] = []
     for src, by_type in wf.connections.items():
         if not isinstance(by_type, dict):
             continue
         for outs in by_type.get(conn_type) or []:
             for dest in outs or []:
-                if isinstance(dest, dict) and dest.get("node") == ctx.node.name and src in wf.nodes:
+                if isinstance(dest, dict) and dest.get("node") == target and src in wf.nodes:
                     node = wf.nodes[src]
                     if not node.disabled and node not in found:
                         found.append(node)

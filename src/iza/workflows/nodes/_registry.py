@@ -57,7 +57,7 @@ def _load_builtin() -> None:
         setnode,
         transform,
     )
-    for extra in ("iza_nodes", "langchain", "langchain_chains", "openai_legacy"):  # IZA and AI nodes
+    for extra in ("iza_nodes", "langchain", "langchain_chains", "langchain_vectors", "openai_legacy"):
         importlib.import_module(f"iza.workflows.nodes.{extra}")
 
 
