@@ -224,3 +224,24 @@ def test_workflow_tool_v2_maps_from_ai_inputs_into_a_stored_workflow(tmp_path: P
         store.dispose()
     assert result.status == "success", result.error
     assert output(result, "Agent") == [{"output": "Refund x2 ana"}]
+
+
+def test_workflow_tool_without_its_trigger_reports_to_the_model(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def script(body: dict[str, Any]) -> Reply:
+        tools = [m for m in body["messages"] if m["role"] == "tool"]
+        if not tools:
+            return Reply(tool_calls=[("self_call", {"query": "x"})])
+        seen.append(tools[-1]["content"])
+        return Reply(text="done")
+
+    wf = workflow(
+        [lc("Chat", "chatTrigger", version=1.1), lc("Agent", "agent", {}, version=1.7)],
+        [(MODEL, "ai_languageModel", "Agent"),
+         (lc("Self", "toolWorkflow", {"name": "self_call", "workflowId": "={{ $workflow.id }}"}, version=1.2),
+          "ai_tool", "Agent")],
+        wf_id="wf-self")
+    result, _ = _run(tmp_path, wf, script, items=[{"json": {"sessionId": "s", "chatInput": "loop?"}}])
+    assert result.status == "success", result.error
+    assert seen and "has no 'When Executed by Another Workflow' trigger" in seen[0]

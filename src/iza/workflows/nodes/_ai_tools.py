@@ -186,6 +186,10 @@ def with_ai_values(value: Any, args: dict[str, Any]) -> Any:
     return value
 
 
+#: Workflow tools calling workflow tools: a sub-run's id is ``<parent>/<tool>``; deeper is refused.
+_MAX_TOOL_DEPTH = 4
+
+
 def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
     from iza.workflows._engine import Execution
     from iza.workflows._sandbox import sandbox
@@ -211,21 +215,26 @@ def _workflow_tool(ctx: NodeContext, node: Node) -> AgentTool:
 
     def run(args: dict[str, Any]) -> str:
         parent = ctx.execution
+        starts = [n.name for n in target.nodes.values()
+                  if n.kind == "executeWorkflowTrigger" and not n.disabled]
+        if not starts:
+            return (f"There was an error: workflow {target.name!r} has no 'When Executed by Another "
+                    "Workflow' trigger to start from")
+        if parent.execution_id.count("/") >= _MAX_TOOL_DEPTH:
+            return f"There was an error: workflow tools nested more than {_MAX_TOOL_DEPTH} deep"
         # A fresh V8 context for the sub-run: the parent keeps its own (it holds the parent
         # run's state), while the sub-execution configures the new thread sandbox for itself.
         sandbox(timeout_s=parent.code_timeout_s, max_memory_mb=parent.code_memory_mb, fresh=True)
         ex = Execution(target, mode="integrated", timezone=parent.timezone,
                        execution_id=f"{parent.execution_id}/{name}", services=parent.services,
                        code_timeout_s=parent.code_timeout_s, code_memory_mb=parent.code_memory_mb)
-        starts = [n.name for n in target.nodes.values()
-                  if n.kind == "executeWorkflowTrigger" and not n.disabled]
         inputs = {**args, **extra}
         if isinstance(mapped, dict) and mapped:
             # n8n 2.x: the mapped inputs, with the model's arguments in place of $fromAI(…)
             filled = Node(node.name, node.type, node.type_version, {"value": with_ai_values(mapped, args)},
                           node.raw)
             inputs = sub_context(ctx, filled).param("value", default={}) or {}
-        ex.start([{"json": inputs}], start=starts[0] if starts else None)
+        ex.start([{"json": inputs}], start=starts[0])
         result = ex.run()
         if result.status != "success":
             return f"There was an error: {(result.error or {}).get('message')}"
