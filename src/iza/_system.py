@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iza.kernel.config import Settings
 from iza.kernel.events import subscribe, unsubscribe
@@ -22,9 +22,10 @@ from iza.kernel.store import Store
 
 if TYPE_CHECKING:
     from iza.kernel.events import EventRecord
+    from iza.workflows import MissionRequest
     from iza.workflows._dispatch import Dispatcher
 
-__all__ = ["build_registry", "wire_events", "wire_workflow_triggers"]
+__all__ = ["build_registry", "wire_events", "wire_workflow_nodes", "wire_workflow_triggers"]
 
 logger = logging.getLogger(__name__)
 
@@ -214,3 +215,25 @@ def wire_workflow_triggers(settings: Settings, store: Store, *,
         wiring.dispatcher.shutdown()
 
     return unwire
+# ---- workflow nodes from the layers above the engine -----------------------------------------
+# iza.workflows may not import business (a higher layer) nor agents (its sibling), so the
+# composition root plugs them in: business registers its node types, and the agent-mission node
+# gets a runner that builds a workforce and runs the mission to its end.
+def wire_workflow_nodes() -> None:
+    """Register ``iza.stripeCheckout``, ``iza.revenueEvent`` and the mission runner behind
+    ``iza.agentMission`` (idempotent; the CLI and the web app call it before running workflows)."""
+    from iza.business._wf_nodes import register_workflow_nodes
+    from iza.workflows import register_mission_runner
+
+    register_workflow_nodes()
+    register_mission_runner(_run_mission_for_workflow)
+
+
+def _run_mission_for_workflow(settings: Settings, store: Store, request: MissionRequest) -> dict[str, Any]:
+    from iza.agents import Workforce, create_mission, run_mission
+
+    wf = Workforce.from_settings(settings, store)
+    mission_id = create_mission(wf, request.objective, request.service, order_id=request.order_id)
+    logger.info("workflow %s started mission %s (%s)", request.origin.get("workflow_run"), mission_id,
+                wf.mode)
+    return run_mission(wf, mission_id)

@@ -114,4 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
     from iza._system import wire_events  # order.paid → delivering mission (opt-in setting)
 
     app.state.unwire_events = wire_events(settings, store)
+    from iza._system import wire_workflow_nodes  # business nodes and agent missions in workflows
+
+    wire_workflow_nodes()
     return app

@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 from iza.kernel.config import load
 from iza.workflows._celery import make_app
 
 __all__ = ["app"]
 
 app = make_app(load())
+
+# A worker process is a composition root of its own, like the CLI and the web app: it plugs in the
+# node types of the layers above the engine (business nodes, the agent-mission runner). It does so by
+# name, so this module's static imports keep pointing down the layers (tests/test_layers.py).
+importlib.import_module("iza._system").wire_workflow_nodes()

@@ -25,8 +25,10 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 
 def _service(state: State) -> Any:
+    from iza._system import wire_workflow_nodes
     from iza.workflows.service import WorkflowService
 
+    wire_workflow_nodes()  # business nodes and the agent-mission runner
     return WorkflowService(state.store(), state.ready_settings())
 
 
@@ -40,8 +42,10 @@ def workflows_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, as a list.")
 def validate_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     """Check workflow files: structure, and which node types IZA cannot run."""
+    from iza._system import wire_workflow_nodes
     from iza.workflows._validate import validate_file
 
+    wire_workflow_nodes()
     results = [validate_file(f) for f in _files(paths)]
     if as_json:
         emit_json(results)
@@ -193,6 +197,8 @@ def run_cmd(state: State, target: str, input_json: str | None, as_json: bool, qu
         click.echo(f"execution {exec_id}: {result.status} (last node: {result.last_node})")
         if result.error:
             click.echo(f"error: {result.error.get('message')} [node {result.error.get('node')}]", err=True)
+            if result.error.get("description"):
+                click.echo(f"  {result.error['description']}", err=True)
     if result.status == "error":
         raise SystemExit(1)
 

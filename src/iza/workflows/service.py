@@ -28,6 +28,7 @@ from iza.workflows._engine import Execution, ExecutionResult
 from iza.workflows._errors import WorkflowInputError
 from iza.workflows._model import Workflow, parse_workflow
 from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._services import NodeServices
 from iza.workflows._tables import ExecutionRow, NodeRunRow, WorkflowRow
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class WorkflowService:
         self.timezone = "America/New_York"
         self.code_timeout_s = 10.0
         self.code_memory_mb = 256
+        self.settings = settings
         if settings is not None:
             self.timezone = settings.get_str("workflows.timezone")
             self.code_timeout_s = float(settings["workflows.code_timeout_s"])
@@ -332,6 +334,7 @@ class WorkflowService:
             code_memory_mb=self.code_memory_mb,
             on_node_done=lambda ex, node, run: self._node_done(exec_id, ex, node, run),
             sleep=self.sleep,
+            services=NodeServices(self.settings, self.store) if self.settings is not None else None,
         )
 
     def _node_done(self, exec_id: int, execution: Execution, node: str, run: dict[str, Any]) -> None:
@@ -367,7 +370,11 @@ class WorkflowService:
             row.state = json_safe(execution.state())
 
     def _finish(self, exec_id: int, execution: Execution) -> ExecutionResult:
-        result = execution.run()
+        try:
+            result = execution.run()
+        finally:
+            if execution.services is not None:
+                execution.services.close()  # memory handles opened by IZA/AI nodes
         with self.store.transaction() as s:
             row = s.get(ExecutionRow, exec_id)
             assert row is not None
