@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
 
+from iza.kernel import events as events_module
 from iza.kernel.events import Event, publish, recent, redeliver, subscribe, unsubscribe
 from iza.kernel.store import Store
+
+
+@pytest.fixture(autouse=True)
+def no_other_subscribers() -> Iterator[None]:
+    """Subscribers are process-wide: an app another test built in this worker may have left its
+    ``"*"`` workflow-trigger handler. This bypasses the public API (there is no "unsubscribe
+    everything") to give these tests a process where nobody listens, and restores it after."""
+    saved = list(events_module._subscribers)
+    events_module._subscribers.clear()
+    yield
+    events_module._subscribers[:] = saved
 
 
 @dataclass(frozen=True)

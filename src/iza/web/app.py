@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Enter every subsystem lifespan of ``_mounts.LIFESPANS`` (background work of the server)."""
+    async with AsyncExitStack() as stack:
+        for ref in _mounts.LIFESPANS:
+            module_name, _, attr = ref.partition(":")
+            await stack.enter_async_context(getattr(importlib.import_module(module_name), attr)(app))
+        yield
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for ``settings``; the store's schema is brought up to date first."""
     ensure_home(settings)
@@ -88,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store
@@ -104,7 +116,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(getattr(importlib.import_module(module_name), attr))
     from iza._system import wire_events  # order.paid → delivering mission (opt-in setting)
 
-    wire_events(settings, store)
+    app.state.unwire_events = wire_events(settings, store)
+    from iza._system import wire_workflow_nodes  # business nodes and agent missions in workflows
+
+    wire_workflow_nodes()
     return app
 
 
