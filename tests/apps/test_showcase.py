@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from iza.apps import WheelCache
 from iza.apps._showcase import StepContext, register_step, run_scenario
 from iza.cli import main
 from iza.kernel.config import Settings
