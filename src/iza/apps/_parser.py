@@ -239,26 +239,32 @@ def _scan_head(d: _Draft, head: str) -> None:
             previous_entity = True
             continue
         previous_entity = False
-        if mode == "head" and w not in lx.STOP_WORDS and len(w) > 5 and w.endswith("ing"):
-            d.head_words.append(w)  # "event planning", "pet grooming": part of the name only
-            continue  # and inside a compound ("pet grooming appointments") it keeps the group
-        if not _content(w) or w in lx.BLUEPRINT_WORDS:
-            if mode == "head" and (w in lx.BLUEPRINT_WORDS or w in lx.HEAD_WORDS or w == "knowledge"):
-                d.head_words.append(w)
-            if mode == "head" and _content(w) and w not in lx.HEAD_WORDS:
-                group.append((w, ""))  # "customer support tickets": part of the compound, never its head
-            else:
-                close()
-            continue
-        if mode == "for" and not _is_plural(w):
-            d.context.append(w)
-        else:
-            d.unknown_primary.append(w)
-            if mode == "head":
-                d.head_words.append(w)
-                group.append((w, None))
+        if not _scan_unknown(d, w, mode, group):
+            close()
     close()
     _compound_head(d, groups)
+
+
+def _scan_unknown(d: _Draft, w: str, mode: str, group: list[tuple[str, str | None]]) -> bool:
+    """A word the lexicon does not know as a record; False when it ends the noun group."""
+    if mode == "head" and w not in lx.STOP_WORDS and len(w) > 5 and w.endswith("ing"):
+        d.head_words.append(w)  # "event planning", "pet grooming": part of the name only
+        return True  # and inside a compound ("pet grooming appointments") it keeps the group
+    if not _content(w) or w in lx.BLUEPRINT_WORDS:
+        if mode == "head" and (w in lx.BLUEPRINT_WORDS or w in lx.HEAD_WORDS or w == "knowledge"):
+            d.head_words.append(w)
+        if mode == "head" and _content(w) and w not in lx.HEAD_WORDS:
+            group.append((w, ""))  # "recipe ingredient inventory": in the compound, never its head
+            return True
+        return False
+    if mode == "for" and not _is_plural(w):
+        d.context.append(w)
+    else:
+        d.unknown_primary.append(w)
+        if mode == "head":
+            d.head_words.append(w)
+            group.append((w, None))
+    return True
 
 
 def _compound_head(d: _Draft, groups: list[list[tuple[str, str | None]]]) -> None:
