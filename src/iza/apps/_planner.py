@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from iza.kernel.config import Settings
     from iza.kernel.store import Store
 
-__all__ = ["FEATURES", "SPEC_SCHEMA", "LLMSpecPlanner", "build_spec", "llm_planner", "offline_fallback"]
+__all__ = ["FEATURES", "LLMSpecPlanner", "SPEC_SCHEMA", "build_spec", "llm_planner", "offline_fallback"]
 
 logger = logging.getLogger(__name__)
 

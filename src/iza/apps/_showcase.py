@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from iza.kernel.config import Settings
     from iza.kernel.store import Store
 
-__all__ = ["StepContext", "load_scenarios", "register_step", "run_scenario", "step_kinds"]
+__all__ = ["StepContext", "WebhookPoster", "load_scenarios", "register_step", "run_scenario", "step_kinds"]
 
 #: kind prefix → the subsystem that owns such steps (named when nothing is registered).
 OWNERS = {
