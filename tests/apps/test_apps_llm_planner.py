@@ -19,6 +19,7 @@ from iza.apps._flow import plan_spec
 from iza.apps._planner import SPEC_SCHEMA
 from iza.apps._records import AppSpec, Entity, Field, SpecError
 from iza.cli import main
+from iza.errors import InputError
 from iza.kernel.config import Settings, load
 from iza.kernel.home import ensure_home
 from iza.kernel.store import Store
@@ -207,3 +208,26 @@ def test_llm_app_still_failing_after_the_repair_is_reported_failed(
     assert code == 1
     assert result["status"] == "failed" and result["failed_step"]["name"] == "tests"
     assert result["repaired_from"] == "tests" and len(script.bodies) == 2
+
+
+def test_a_request_only_the_model_understands_is_planned(llm_env: Callable[..., Answers],
+                                                        home: Path) -> None:
+    """The offline parser finds nothing to keep track of in "something for my"; the model can."""
+    with pytest.raises(InputError):
+        plan_spec("something for my")
+    script = llm_env(BAKERY)
+    assert _plan(home, "something for my").mode == "llm" and len(script.bodies) == 1
+
+
+def test_when_neither_can_read_it_the_error_says_both(llm_env: Callable[..., Answers], home: Path) -> None:
+    llm_env("no idea")
+    with pytest.raises(InputError, match="the LLM planner gave no usable spec .* could not tell"):
+        _plan(home, "something for my")
+
+
+def test_a_bad_request_is_an_error_before_any_model_call(llm_env: Callable[..., Answers],
+                                                         home: Path) -> None:
+    script = llm_env(BAKERY)
+    with pytest.raises(InputError, match="names nothing to build"):
+        _plan(home, "?!")
+    assert script.bodies == []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from iza.apps._generate import generate_app
 from iza.apps._hooks import AppRequest, delivery_hooks
-from iza.apps._parser import parse_request
+from iza.apps._parser import check_request, parse_request
 from iza.apps._records import AppSpec
 from iza.apps._verify import Verification, WheelCache, verify_app
 
@@ -78,7 +78,7 @@ def plan_spec(request: str, blueprint: str | None = None, *, settings: Settings 
 
         planner = llm_planner(settings, store)
         if planner is not None:
-            parse_request(request, blueprint=blueprint)  # a bad request is an error, not a fallback
+            check_request(request, blueprint)  # a bad request is an error, not a fallback
             return planner.plan(request, blueprint)
     return parse_request(request, blueprint=blueprint)
 

@@ -19,7 +19,7 @@ from iza.apps._records import RESERVED_FIELDS, RESERVED_PLURALS, AppSpec, Entity
 from iza.apps._words import ident, plural, singular, slugify, titleize
 from iza.errors import InputError
 
-__all__ = ["parse_field", "parse_request"]
+__all__ = ["check_request", "parse_field", "parse_request"]
 
 MAX_REQUEST = 500
 MAX_ENTITIES = 6
@@ -122,8 +122,9 @@ def _is_plural(word: str) -> bool:
     return singular(word) != word
 
 
-def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
-    """Turn a request in plain words into an :class:`AppSpec` (offline, deterministic)."""
+def check_request(request: str, blueprint: str | None = None) -> str:
+    """The request with its whitespace normalised; :class:`InputError` when it cannot be one
+    (no words, too long) or names an unknown blueprint. Any planner checks this first."""
     text = " ".join(request.split())
     if not re.search(r"[A-Za-z]{2,}", text):
         raise InputError(
@@ -137,6 +138,12 @@ def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
         )
     if blueprint is not None and blueprint not in BLUEPRINTS:
         raise InputError(f"unknown blueprint {blueprint!r}", fix="use one of: " + ", ".join(BLUEPRINTS))
+    return text
+
+
+def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
+    """Turn a request in plain words into an :class:`AppSpec` (offline, deterministic)."""
+    text = check_request(request, blueprint)
     d = _Draft(request=text)
     name_override, text = _called(text)
     low = text.lower()

@@ -161,7 +161,13 @@ def _offline_blueprint(request: str) -> str:
 
 def offline_fallback(request: str, blueprint: str | None, reason: str) -> AppSpec:
     """The offline parser's spec, labelled as a fallback from the LLM planner with ``reason``."""
-    spec = parse_request(request, blueprint=blueprint)
+    from iza.errors import InputError
+
+    try:
+        spec = parse_request(request, blueprint=blueprint)
+    except InputError as exc:
+        raise InputError(f"the LLM planner gave no usable spec ({reason}) and {exc.message}",
+                         fix=exc.fix) from exc
     why = f"LLM planner fell back to the offline parser: {reason}"
     logger.info("apps planner: %s", why)
     return dataclasses.replace(spec, mode="offline-fallback", decisions=(why, *spec.decisions))
@@ -208,33 +214,37 @@ class LLMSpecPlanner:
             return None, [f"malformed spec: {exc}"]
 
     def plan(self, request: str, blueprint: str | None = None) -> AppSpec:
-        """A validated LLM spec, or the labelled offline fallback; never raises for model output."""
+        """A validated LLM spec, or the labelled offline fallback; never raises for model output
+        (only :class:`InputError` when the offline parser cannot read the request either)."""
         from iza.errors import IzaError
 
+        try:
+            spec, reason = self._plan(request, blueprint)
+        except IzaError as exc:  # provider down, budget exhausted…: say so and build offline
+            spec, reason = None, f"{type(exc).__name__}: {exc.message}"
+        return spec if spec is not None else offline_fallback(request, blueprint, reason)
+
+    def _plan(self, request: str, blueprint: str | None) -> tuple[AppSpec | None, str]:
         hint = f"Use the {blueprint} blueprint." if blueprint else ""
         messages = [("system", _system_prompt()),
                     ("user", _prompts()["user"].format(request=request.strip(), blueprint_hint=hint))]
         decisions = [f"spec written by the {AGENT} agent (LLM structured output)"]
-        try:
-            answer = self._ask(messages)
-            spec, problems = self._spec(answer, request, blueprint, decisions)
-            if spec is not None:
-                return spec
-            if answer.data is None:  # iza.llm's repair round was already spent on the schema
-                return offline_fallback(request, blueprint, "the answer did not match the spec schema "
-                                        "after one repair: " + "; ".join(problems[:3]))
-            listed = "\n".join(f"- {p}" for p in problems)
-            messages += [("assistant", answer.content),
-                         ("user", _prompts()["repair"].format(problems=listed))]
-            decisions.append("repaired once: " + "; ".join(problems[:3]))
-            answer = self._ask(messages)
-            spec, second = self._spec(answer, request, blueprint, decisions)
-            if spec is not None:
-                return spec
-            return offline_fallback(request, blueprint, "the spec was still invalid after one repair "
-                                    "round: " + "; ".join((second or problems)[:3]))
-        except IzaError as exc:  # provider down, budget exhausted…: say so and build offline
-            return offline_fallback(request, blueprint, f"{type(exc).__name__}: {exc.message}")
+        answer = self._ask(messages)
+        spec, problems = self._spec(answer, request, blueprint, decisions)
+        if spec is not None:
+            return spec, ""
+        if answer.data is None:  # iza.llm's repair round was already spent on the schema
+            return None, ("the answer did not match the spec schema after one repair: "
+                          + "; ".join(problems[:3]))
+        listed = "\n".join(f"- {p}" for p in problems)
+        messages += [("assistant", answer.content), ("user", _prompts()["repair"].format(problems=listed))]
+        decisions.append("repaired once: " + "; ".join(problems[:3]))
+        answer = self._ask(messages)
+        spec, second = self._spec(answer, request, blueprint, decisions)
+        if spec is not None:
+            return spec, ""
+        return None, ("the spec was still invalid after one repair round: "
+                      + "; ".join((second or problems)[:3]))
 
     def repair_after_verification(self, spec: AppSpec, step: str, detail: str) -> AppSpec | None:
         """One corrected spec given the failing verification step, or ``None`` if none came."""
