@@ -37,9 +37,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-def test_instant_app_showcase_end_to_end(capsys: pytest.CaptureFixture[str], home: Path,
+def test_instant_app_showcase_end_to_end(capsys: pytest.CaptureFixture[str], home: Path, db_url: str,
                                          wheel_cache: WheelCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite and on PostgreSQL (the store is the only thing that changes)."""
     monkeypatch.setenv("IZA_APPS_WHEEL_CACHE", str(wheel_cache.path))
+    monkeypatch.setenv("IZA_DATABASE_URL", db_url)
     code, out, err = run(capsys, "showcase", "--scenario", "instant-app", "--json")
     assert code == 0, err
     data = json.loads(out)
