@@ -2,8 +2,8 @@
 
 Every write is one ``BEGIN IMMEDIATE`` transaction behind one lock (SQLite has one writer);
 reads run on the same connection. ``secure_delete`` is on so ``delete``/``forget`` overwrite
-freed pages with zeros, and ``forget`` then merges the FTS index (``optimize``) and truncates the
-WAL: the subject's words are gone from the file, not just unlinked (tested at the byte level).
+freed pages with zeros, and both then merge the FTS index (``optimize``) and truncate the
+WAL: the removed words are gone from the file, not just unlinked (tested at the byte level).
 """
 
 from __future__ import annotations
@@ -249,6 +249,7 @@ class SQLiteMemoryStore(MemoryStore):
         with self._write() as conn:
             seq = self._seq(conn, namespace, record_id)
             remove(conn, namespace, [seq])
+        self._scrub(namespace)
 
     def forget(self, namespace: str, subject: str | None = None) -> int:
         with self._write() as conn:
@@ -273,9 +274,13 @@ class SQLiteMemoryStore(MemoryStore):
         return len(seqs)
 
     def _scrub(self, namespace: str) -> None:
-        """Merge the namespace's FTS index (drops deleted postings) and truncate the WAL, so no
-        copy remains. (``delete`` skips this: a merge rewrites the whole index, too costly per
-        record; a deleted record's postings go at the next automatic merge.)"""
+        """Merge the namespace's FTS index and truncate the WAL, so no copy remains.
+
+        FTS5 deletes by appending delete markers; the deleted row's terms stay in older index
+        segments until a merge. ``optimize`` rewrites the index as one segment without them
+        (SQLite's FTS5 ``secure-delete`` option would avoid the rewrite but needs SQLite 3.42;
+        Python here ships 3.40). The cost grows with the namespace's index: measured in
+        ``bench/memory_scale.py`` ("delete one record" line), paid by ``delete`` and ``forget``."""
         table = fts_table(namespace)
         with self._lock:
             try:
