@@ -30,11 +30,12 @@ from iza.memory._sqlite_write import (
     ensure_fts,
     existing,
     fts_table,
+    mutated,
     refresh_context,
     remove,
     replace,
 )
-from iza.memory._vectors import NamespaceIndex, load_index
+from iza.memory._vectors import NamespaceIndex, load_index, thread_key
 
 __all__ = ["SQLiteMemoryStore"]
 
@@ -44,6 +45,10 @@ _COLS = (
     "seq, id, namespace, kind, text, metadata, provenance, subject, event_time, importance,"
     " expires_at, created_at, updated_at"
 )
+_INSERT = f"INSERT INTO records ({_COLS}, thread) VALUES ({', '.join('?' * 14)})"
+
+
+_JSON = json.JSONEncoder().encode  # json.dumps' defaults, without its per-call argument handling
 
 
 def _row_values(rec: MemoryRecord) -> tuple[Any, ...]:
@@ -53,8 +58,8 @@ def _row_values(rec: MemoryRecord) -> tuple[Any, ...]:
         rec.namespace,
         rec.kind,
         rec.text,
-        json.dumps(dict(rec.metadata)),
-        json.dumps(dict(rec.provenance)),
+        _JSON(dict(rec.metadata)) if rec.metadata else "{}",
+        _JSON(dict(rec.provenance)) if rec.provenance else "{}",
         rec.subject,
         rec.event_time,
         rec.importance,
@@ -107,7 +112,8 @@ class SQLiteMemoryStore(MemoryStore):
         migrate(self._conn, self.path)
         self._lock = threading.RLock()
         self._writes = 0
-        self._cache: dict[str, tuple[tuple[int, int], NamespaceIndex]] = {}
+        # namespace → (data_version and write count, (namespace created_at, mutations), arrays)
+        self._cache: dict[str, tuple[tuple[int, int], tuple[float, int] | None, NamespaceIndex]] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -133,9 +139,14 @@ class SQLiteMemoryStore(MemoryStore):
         version = (int(self._conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
         cached = self._cache.get(namespace)
         if cached and cached[0] == version:
-            return cached[1]
-        index = load_index(self._conn, namespace, with_vectors=self.embedder is not None)
-        self._cache[namespace] = (version, index)
+            return cached[2]
+        row = self._conn.execute(
+            "SELECT created_at, mutations FROM namespaces WHERE name = ?", (namespace,)
+        ).fetchone()
+        state = (float(row[0]), int(row[1])) if row else None
+        base = cached[2] if cached and state is not None and cached[1] == state else None
+        index = load_index(self._conn, namespace, with_vectors=self.embedder is not None, base=base)
+        self._cache[namespace] = (version, state, index)
         return index
 
     def _namespace_model(self, conn: sqlite3.Connection, namespace: str) -> tuple[str | None, int | None]:
@@ -169,7 +180,8 @@ class SQLiteMemoryStore(MemoryStore):
             for ns in {r.namespace for r in records}:
                 self._check_model(self._conn, ns)
         vectors = self._embed([r.text for r in records], progress)
-        contexts = batch_contexts(records)
+        threads = [thread_key(r.metadata) for r in records]
+        contexts = batch_contexts(records, threads)
         now = time.time()
         with self._write() as conn:
             for ns in {r.namespace for r in records}:
@@ -191,7 +203,7 @@ class SQLiteMemoryStore(MemoryStore):
                 key = (rec.namespace, rec.id)
                 if key in pending:  # the same id twice in one batch: the later line wins
                     j = pending[key]
-                    fresh_rows[j] = (fresh_rows[j][0], *_row_values(rec))
+                    fresh_rows[j] = (fresh_rows[j][0], *_row_values(rec), threads[i])
                     fts = fts_rows[rec.namespace]
                     fts[:] = [
                         (s, rec.text, contexts[i]) if s == fresh_rows[j][0] else (s, t, c) for s, t, c in fts
@@ -207,11 +219,11 @@ class SQLiteMemoryStore(MemoryStore):
                 seq += 1
                 first_seq.setdefault(rec.namespace, seq)
                 pending[key] = len(fresh_rows)
-                fresh_rows.append((seq, *_row_values(rec)))
+                fresh_rows.append((seq, *_row_values(rec), threads[i]))
                 fts_rows.setdefault(rec.namespace, []).append((seq, rec.text, contexts[i]))
                 if vectors:
                     vec_rows.append((seq, rec.namespace, vectors[i]))
-            conn.executemany(f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * 13)})", fresh_rows)
+            conn.executemany(_INSERT, fresh_rows)
             for ns, rows in fts_rows.items():
                 table = ensure_fts(conn, ns)
                 conn.executemany(f"INSERT INTO {table} (rowid, text, context) VALUES (?, ?, ?)", rows)
@@ -323,6 +335,7 @@ class SQLiteMemoryStore(MemoryStore):
                 "UPDATE namespaces SET embed_model = ?, embed_dim = ? WHERE name = ?",
                 (embedder.name, embedder.dim, namespace),
             )
+            mutated(conn, namespace)
         return len(vecs)
 
     # ---- reads --------------------------------------------------------------------------------

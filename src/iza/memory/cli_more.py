@@ -136,7 +136,7 @@ def memorize_cmd(
 
 def _llm_asker(state: State, model: str | None):  # type: ignore[no-untyped-def]
     """A callable for ``extract_facts`` over iza.llm, or ``None`` when no provider is configured."""
-    from iza import llm
+    import iza.llm as llm
 
     service = llm.default_llm(state.settings())
     if not service.available():
