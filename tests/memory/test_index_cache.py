@@ -14,7 +14,9 @@ from iza.memory._vectors import load_index, thread_key
 
 def _turns(start: int, n: int, session: int) -> list[MemoryRecord]:
     return [
-        MemoryRecord(namespace="c", id=f"t{i}", text=f"turn {i} about topic{i % 3}", metadata={"session": session})
+        MemoryRecord(
+            namespace="c", id=f"t{i}", text=f"turn {i} about topic{i % 3}", metadata={"session": session}
+        )
         for i in range(start, start + n)
     ]
 
