@@ -88,3 +88,33 @@ def test_v1_file_gets_thread_keys_backfilled(db_path):
     assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store._index("c").same_prev.tolist() == [False, True, False]
     store.close()
+
+
+def test_large_lexical_namespaces_save_their_arrays(db_path, monkeypatch):
+    import iza.memory._sqlite as backend
+    from iza.memory._sqlite_write import fts_table
+    from iza.memory._vectors import load_saved_index, saved_index_path
+
+    monkeypatch.setattr(backend, "PERSIST_MIN", 4)  # the real threshold is 50k records; same code path
+    first = SQLiteMemoryStore(db_path)
+    first.add(_turns(0, 6, session=1))
+    first.search(SearchQuery("c", "topic1"))
+    saved = saved_index_path(str(db_path), fts_table("c"))
+    assert saved.exists()
+    first.close()
+    second = SQLiteMemoryStore(db_path)
+    state = second._conn.execute("SELECT created_at, mutations FROM namespaces WHERE name = 'c'").fetchone()
+    loaded = load_saved_index(saved, (state[0], state[1]))
+    assert loaded is not None and loaded.seqs.tolist() == second._index("c").seqs.tolist()
+    second.add(_turns(6, 2, session=1))  # appended after the save: read from the table
+    _same(second)
+    second.close()
+    third = SQLiteMemoryStore(db_path)
+    _same(third)
+    assert len(third._index("c").seqs) == 8
+    third.update("c", "t1", text="changed")  # a mutation: the saved state no longer matches
+    assert load_saved_index(saved, (state[0], state[1] + 1)) is None
+    third.delete("c", "t7")
+    assert not saved.exists()
+    _same(third)
+    third.close()

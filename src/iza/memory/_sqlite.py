@@ -35,7 +35,15 @@ from iza.memory._sqlite_write import (
     remove,
     replace,
 )
-from iza.memory._vectors import NamespaceIndex, load_index, thread_key
+from iza.memory._vectors import (
+    PERSIST_MIN,
+    NamespaceIndex,
+    load_index,
+    load_saved_index,
+    save_index,
+    saved_index_path,
+    thread_key,
+)
 
 __all__ = ["SQLiteMemoryStore"]
 
@@ -103,6 +111,7 @@ class SQLiteMemoryStore(MemoryStore):
                 "synchronous = NORMAL",
                 "secure_delete = ON",
                 "busy_timeout = 10000",
+                "cache_size = -65536",
             ):
                 self._conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
@@ -145,7 +154,15 @@ class SQLiteMemoryStore(MemoryStore):
         ).fetchone()
         state = (float(row[0]), int(row[1])) if row else None
         base = cached[2] if cached and state is not None and cached[1] == state else None
-        index = load_index(self._conn, namespace, with_vectors=self.embedder is not None, base=base)
+        lexical = self.embedder is None
+        saved = saved_index_path(self.path, fts_table(namespace))
+        if base is None and cached is None and lexical and state is not None:
+            base = load_saved_index(saved, state)
+        index = load_index(self._conn, namespace, with_vectors=not lexical, base=base)
+        if lexical and state is not None and len(index.seqs) >= PERSIST_MIN and index is not base:
+            grown = base is not None and len(index.seqs) - len(base.seqs) < PERSIST_MIN // 10
+            if not grown:  # save after a rebuild or a large append, not after every small one
+                save_index(saved, index, state)
         self._cache[namespace] = (version, state, index)
         return index
 
@@ -294,6 +311,7 @@ class SQLiteMemoryStore(MemoryStore):
         Python here ships 3.40). The cost grows with the namespace's index: measured in
         ``bench/memory_scale.py`` ("delete one record" line), paid by ``delete`` and ``forget``."""
         table = fts_table(namespace)
+        saved_index_path(self.path, table).unlink(missing_ok=True)  # its numbers are stale now
         with self._lock:
             try:
                 if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
