@@ -38,8 +38,10 @@ def test_mem0_runs_offline_without_telemetry_or_llm(tmp_path, minilm, outbound):
     assert [h.record.id for h in hits] == ["D1:1"]
     assert "dense" in hits[0].parts and hits[0].parts["dense"] > 0
     from mem0.memory import telemetry
+    from mem0.utils import spacy_models
 
     assert telemetry.MEM0_TELEMETRY is False
+    assert spacy_models._nlp_lemma is None and spacy_models._load_failed_lemma  # never downloads a model
     assert telemetry.client_telemetry.posthog is None
     with pytest.raises(UsageError, match="infer=False"):
         store._mem.llm.generate_response([{"role": "user", "content": "hi"}])

@@ -18,6 +18,7 @@ providers are built with pydantic's ``model_construct`` (validation skipped for 
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from mem0.embeddings.base import EmbeddingBase  # type: ignore[import-untyped]
@@ -66,6 +67,18 @@ class NoLLM(LLMBase):  # type: ignore[misc]
 
 
 def register() -> None:
-    """Make the two providers known to mem0's factories (idempotent)."""
+    """Make the two providers known to mem0's factories (idempotent), and keep mem0 from
+    downloading a spaCy model at run time.
+
+    mem0 lemmatises text and extracts entities with spaCy when spaCy is importable, and if the
+    ``en_core_web_sm`` model is not installed it *downloads* it on first use. IZA never
+    downloads at run time, so unless the model is already installed, mem0's loaders are marked
+    as failed up front: mem0's own fallback (raw text, no entity boost) is used, silently.
+    """
     EmbedderFactory.provider_to_class[EMBEDDER_PROVIDER] = f"{__name__}.IzaEmbedding"
     LlmFactory.register_provider(LLM_PROVIDER, f"{__name__}.NoLLM")
+    if importlib.util.find_spec("en_core_web_sm") is None:
+        from mem0.utils import spacy_models  # type: ignore[import-untyped]
+
+        spacy_models._load_failed_full = True
+        spacy_models._load_failed_lemma = True
