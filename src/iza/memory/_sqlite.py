@@ -476,7 +476,8 @@ class SQLiteMemoryStore(MemoryStore):
                 + " GROUP BY namespace, kind",
                 args,
             ).fetchall()
-        size = sum(p.stat().st_size for p in Path(self.path).parent.glob(Path(self.path).name + "*"))
+        base = Path(self.path)
+        size = sum(p.stat().st_size for p in base.parent.glob(base.name + "*") if p.is_file())
         spaces = {
             ns: {
                 "records": n,
