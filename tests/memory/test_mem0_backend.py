@@ -81,3 +81,15 @@ def test_open_store_selects_mem0(tmp_path):
         assert isinstance(store, Mem0MemoryStore) and store.stats()["backend"] == "mem0"
     finally:
         store.close()
+
+
+def test_a_failed_batch_leaves_nothing_behind(tmp_path, minilm):
+    store = Mem0MemoryStore(tmp_path / "mem0", embedder=minilm)
+    good = MemoryRecord(namespace="a", id="1", text="stored first, then rolled back")
+    bad = MemoryRecord(namespace="a", id="2", text="metadata that is not JSON", metadata={"x": object()})
+    with pytest.raises(TypeError):
+        store.add([good, bad])
+    assert store.list("a") == []
+    assert store._mem.vector_store.list(filters={"user_id": "a"})[0] == []
+    assert store.search(SearchQuery("a", "stored first")) == []
+    store.close()
