@@ -156,7 +156,7 @@ class SQLiteMemoryStore(MemoryStore):
         base = cached[2] if cached and state is not None and cached[1] == state else None
         lexical = self.embedder is None
         saved = saved_index_path(self.path, fts_table(namespace))
-        if base is None and cached is None and lexical and state is not None:
+        if base is None and lexical and state is not None:  # another process may have saved it
             base = load_saved_index(saved, state)
         index = load_index(self._conn, namespace, with_vectors=not lexical, base=base)
         if lexical and state is not None and len(index.seqs) >= PERSIST_MIN and index is not base:

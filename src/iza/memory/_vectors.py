@@ -12,7 +12,9 @@ arrays; any change to existing records (update, delete, forget, re-embed: the na
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +159,7 @@ def save_index(path: Path, index: NamespaceIndex, state: tuple[float, int]) -> N
     import numpy as np
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
     np.savez(
         tmp,
         state=np.array(state, dtype=np.float64),
