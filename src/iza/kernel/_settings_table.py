@@ -149,6 +149,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("apps.installer", "auto", "How generated apps are installed into their venv: uv (about 1 s, "
             "the 'apps' extra), pip (several seconds) or auto (uv when installed).",
             choices=("auto", "uv", "pip")),
+    Setting("apps.planner", "auto", "Who writes an instant app's spec: auto (the apps manager agent through "
+            "the LLM when a provider is configured, else the offline parser) or offline (always the "
+            "parser).", choices=("auto", "offline")),
 )
 
 SECRETS: tuple[Secret, ...] = (
