@@ -196,8 +196,11 @@ def wire_workflow_triggers(settings: Settings, store: Store, *,
         if wiring is None:
             service = WorkflowService(store, settings)
             dispatcher = Dispatcher(service, settings, background=background)
-            wiring = _WorkflowWiring(0, event_handler(ActiveWorkflows(service), dispatcher), dispatcher)
-            subscribe("*", wiring.handler)
+            active = ActiveWorkflows(service)
+            wiring = _WorkflowWiring(0, event_handler(active, dispatcher), dispatcher)
+            # ``wants`` keeps events no active Event Trigger matches off this subscriber, so
+            # publishing them costs no delivery commit (the Stripe webhook's hot path).
+            subscribe("*", wiring.handler, wants=active.wants_event)
             _wf_wired[store.url] = wiring
         wiring.users += 1
     done = threading.Event()

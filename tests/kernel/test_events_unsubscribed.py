@@ -66,3 +66,32 @@ def test_rolled_back_unsubscribed_event_leaves_nothing(store: Store) -> None:
         publish(store, GadgetShipped(gadget="g3"), session)
         raise RuntimeError("abort")
     assert recent(store, 5) == []
+
+
+def test_wants_filter_keeps_declined_events_off_a_pattern_subscriber(store: Store) -> None:
+    got: list[str] = []
+    asked: list[str] = []
+
+    def handler(record: Any) -> None:
+        got.append(record.payload["gadget"])
+
+    def wants(name: str) -> bool:
+        asked.append(name)
+        return wanted[0]
+
+    wanted = [False]
+    subscribe("*", handler, wants=wants)
+    try:
+        with store.transaction() as session:
+            publish(store, GadgetShipped(gadget="declined"), session)
+            assert "iza_events" not in session.info  # declined: born delivered, no second commit
+        wanted[0] = True
+        publish(store, GadgetShipped(gadget="wanted"))
+        assert got == ["wanted"]
+        declined, accepted = sorted(recent(store, 5), key=lambda r: r.id)
+        assert declined.delivered_at == declined.created_at and declined.attempts == 1
+        assert accepted.attempts == 1 and accepted.delivered_at is not None
+        assert asked and set(asked) == {"test.gadget_shipped"}
+    finally:
+        unsubscribe(handler)
+    assert handler not in events_module._wants  # unsubscribe drops the filter too

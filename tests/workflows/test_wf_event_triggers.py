@@ -92,3 +92,33 @@ def test_event_triggers_can_be_turned_off(home: Path, sqlite_store: Store) -> No
     publish(sqlite_store, OrderPaid(order_id="o-3", service_slug="s", amount_minor=1, currency="usd"))
     unwire()
     assert svc.executions(wf_id) == []
+
+
+def test_trigger_interest_follows_activation_and_spares_unwanted_events(settings: Settings,
+                                                                          sqlite_store: Store) -> None:
+    """Events no active trigger wants are stored delivered by the publisher (no delivery commit);
+    activating a workflow in this process makes its events wanted at once, without waiting for the
+    cache's time-to-live."""
+    svc = WorkflowService(sqlite_store, settings)
+    wf_id = svc.import_workflow(_on_event("order.paid", "interest"))
+    unwire = wire_workflow_triggers(settings, sqlite_store, background=False)
+    try:
+        first = publish(sqlite_store, OrderPaid(order_id="o-a", service_slug="s", amount_minor=1,
+                                                currency="usd"))
+        svc.set_active(wf_id, True)
+        unwanted = publish(sqlite_store, TokenCreated(token_name="unrelated"))
+        publish(sqlite_store, OrderPaid(order_id="o-b", service_slug="s", amount_minor=2, currency="usd"))
+        runs = svc.executions(wf_id)
+        assert [r["status"] for r in runs] == ["success"]  # only the event after activation
+        out = svc.execution_detail(runs[0]["id"])["nodes"][-1]["outputs"][0]
+        assert out[0]["order"] == "o-b"
+        svc.set_active(wf_id, False)
+        publish(sqlite_store, OrderPaid(order_id="o-c", service_slug="s", amount_minor=3, currency="usd"))
+        assert len(svc.executions(wf_id)) == 1
+    finally:
+        unwire()
+    events = {e.id: e for e in recent(sqlite_store, 10)}
+    # born delivered: no trigger wanted them (order.paid also has the composition root's own
+    # subscriber when another test in this process wired one, so token_created is the sure case)
+    assert events[unwanted].delivered_at == events[unwanted].created_at
+    assert events[first].attempts == 1

@@ -111,6 +111,7 @@ class TokenCreated(Event):
 
 Handler = Callable[[Any], None]
 _subscribers: list[tuple[str, Handler]] = []
+_wants: dict[Handler, Callable[[str], bool]] = {}
 _sub_lock = threading.Lock()
 
 
@@ -118,20 +119,27 @@ def event_types() -> dict[str, type[Event]]:
     return dict(Event._types)
 
 
-def subscribe(target: type[Event] | str, handler: Handler) -> None:
+def subscribe(target: type[Event] | str, handler: Handler, *,
+              wants: Callable[[str], bool] | None = None) -> None:
     """Call ``handler`` for each delivered event.
 
     ``target`` is an event class (the handler gets the event object), or a name pattern:
     ``"order.paid"``, ``"order.*"`` or ``"*"`` (the handler gets an :class:`EventRecord`).
+    ``wants(name)``, when given, narrows the pattern at publish time (a subscriber whose interest
+    changes, such as the active workflows' Event Triggers): an event it declines is not delivered
+    to it, and if nobody else matches, it is stored as already delivered (no second commit).
     """
     key = target if isinstance(target, str) else f"type:{target.name}"
     with _sub_lock:
         _subscribers.append((key, handler))
+        if wants is not None:
+            _wants[handler] = wants
 
 
 def unsubscribe(handler: Handler) -> None:
     with _sub_lock:
         _subscribers[:] = [(k, h) for k, h in _subscribers if h is not handler]
+        _wants.pop(handler, None)
 
 
 def _matches(pattern: str, name: str) -> bool:
@@ -157,8 +165,19 @@ def _record(row: EventRow) -> EventRecord:
 
 def _has_subscriber(name: str) -> bool:
     with _sub_lock:
-        return any(key[5:] == name if key.startswith("type:") else _matches(key, name)
-                   for key, _ in _subscribers)
+        subs = list(_subscribers)
+        wants = dict(_wants)
+    # ``wants`` filters run outside the lock: they may read a store.
+    return any(_wanted(key, handler, name, wants) for key, handler in subs)
+
+
+def _wanted(key: str, handler: Handler, name: str, wants: dict[Handler, Callable[[str], bool]]) -> bool:
+    if key.startswith("type:"):
+        return key[5:] == name
+    if not _matches(key, name):
+        return False
+    narrow = wants.get(handler)
+    return narrow is None or narrow(name)
 
 
 def publish(store: Store, event: Event, session: Session | None = None) -> int:
@@ -222,13 +241,14 @@ def _deliver(store: Store, event_id: int, event: Event | None, record: EventReco
 def _call_subscribers(event_id: int, event: Event | None, record: EventRecord) -> list[str]:
     with _sub_lock:
         subs = list(_subscribers)
+        wants = dict(_wants)
     errors: list[str] = []
     for key, handler in subs:
         if key.startswith("type:"):
             if key[5:] != record.name:
                 continue
             arg: Any = event if event is not None else _rebuild(record)
-        elif _matches(key, record.name):
+        elif _wanted(key, handler, record.name, wants):
             arg = record
         else:
             continue

@@ -5,14 +5,20 @@ small thread pool of this process (``workflows.executor = "inline"``), or stored
 sent to Celery workers (``"celery"``) — the same engine code runs it either way.
 
 :class:`ActiveWorkflows` keeps the parsed definitions of the active workflows, re-reading only
-those whose ``updated_at`` changed, so a trigger lookup (one per webhook request or domain event)
-is one small query, not a parse of every definition.
+those whose ``updated_at`` changed. A trigger lookup (one per webhook request or domain event)
+costs nothing while the cache is fresh: this process's own imports and (de)activations refresh it
+at once (``_tables.generation``), other processes' changes within ``ttl`` seconds (one small query
+per ``ttl``). A domain event that no active Event Trigger wants is not even delivered to the
+workflow subscriber (:meth:`ActiveWorkflows.wants_event`), so it costs the publisher no second
+commit — measured on the Stripe webhook path, where every payment publishes domain events.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -23,7 +29,7 @@ import sqlalchemy as sa
 from iza.errors import IzaError
 from iza.workflows._errors import WorkflowError, WorkflowInputError
 from iza.workflows._model import Workflow, parse_workflow
-from iza.workflows._tables import WorkflowRow
+from iza.workflows._tables import WorkflowRow, generation
 from iza.workflows._triggers import event_matches, event_specs
 
 if TYPE_CHECKING:
@@ -39,15 +45,24 @@ Item = dict[str, Any]
 
 
 class ActiveWorkflows:
-    """The active workflows of a store, parsed once per change."""
+    """The active workflows of a store, parsed once per change, looked up at most once per ``ttl``."""
 
-    def __init__(self, service: WorkflowService) -> None:
+    def __init__(self, service: WorkflowService, *, ttl: float = 1.0) -> None:
         self.service = service
+        self.ttl = ttl
         self._cache: dict[str, tuple[datetime, Workflow | None]] = {}
         self._lock = threading.Lock()
+        self._checked_at = -math.inf
+        self._checked_gen = -1
+        self._current: list[Workflow] = []
+        self._event_patterns: list[tuple[str, ...]] = []
 
     def current(self) -> list[Workflow]:
         store = self.service.store
+        gen = generation(store.url)
+        now = time.monotonic()
+        if gen == self._checked_gen and now - self._checked_at < self.ttl:
+            return self._current
         with store.read() as s:
             stamps = dict(s.execute(sa.select(WorkflowRow.id, WorkflowRow.updated_at)
                                     .where(WorkflowRow.active.is_(True))).all())
@@ -67,7 +82,21 @@ class ActiveWorkflows:
                     self._cache[wf_id] = (at, wf)
             for gone in set(self._cache) - set(stamps):
                 del self._cache[gone]
-            return [wf for _, wf in self._cache.values() if wf is not None]
+            self._current = [wf for _, wf in self._cache.values() if wf is not None]
+            self._event_patterns = [spec.patterns for wf in self._current for spec in event_specs(wf)]
+            self._checked_at, self._checked_gen = now, gen
+            return self._current
+
+    def wants_event(self, name: str) -> bool:
+        """Whether an active workflow's Event Trigger matches ``name`` (the subscriber's filter).
+
+        When the store cannot be read, it answers yes: the subscriber then runs and logs why.
+        """
+        try:
+            self.current()
+        except Exception:  # never fail a publisher over a lookup
+            return True
+        return any(event_matches(patterns, name) for patterns in self._event_patterns)
 
 
 class Dispatcher:

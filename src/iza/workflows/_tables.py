@@ -7,6 +7,7 @@ append-only, one row per node run, written in the same transaction as that state
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from iza.kernel.store import Base, UTCDateTime, utcnow
 
-__all__ = ["ExecutionRow", "NodeRunRow", "WorkflowRow"]
+__all__ = ["ExecutionRow", "NodeRunRow", "WorkflowRow", "bump_generation", "generation"]
 
 
 class WorkflowRow(Base):
@@ -61,3 +62,20 @@ class NodeRunRow(Base):
     execution_ms: Mapped[int] = mapped_column(sa.Integer, default=0)
     run: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---- change generation ----------------------------------------------------------------------------
+# Bumped by this process whenever it imports, activates or deactivates a workflow, so caches of the
+# active workflows (``_dispatch.ActiveWorkflows``) see this process's own changes at once; changes
+# made by other processes reach them when their time-to-live runs out.
+_generations: dict[str, int] = {}
+_gen_lock = threading.Lock()
+
+
+def bump_generation(store_url: str) -> None:
+    with _gen_lock:
+        _generations[store_url] = _generations.get(store_url, 0) + 1
+
+
+def generation(store_url: str) -> int:
+    return _generations.get(store_url, 0)

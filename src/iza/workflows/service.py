@@ -29,7 +29,7 @@ from iza.workflows._errors import WorkflowInputError
 from iza.workflows._model import Workflow, parse_workflow
 from iza.workflows._sandbox import UNDEFINED
 from iza.workflows._services import NodeServices
-from iza.workflows._tables import ExecutionRow, NodeRunRow, WorkflowRow
+from iza.workflows._tables import ExecutionRow, NodeRunRow, WorkflowRow, bump_generation
 
 if TYPE_CHECKING:
     from iza.kernel.config import Settings
@@ -109,6 +109,7 @@ class WorkflowService:
                 )
             else:
                 row.name, row.definition, row.source, row.updated_at = wf.name, raw, source, now
+        bump_generation(self.store.url)
         return wf_id
 
     def list_workflows(self) -> list[dict[str, Any]]:
@@ -155,6 +156,7 @@ class WorkflowService:
             assert row is not None
             row.active = active
             row.updated_at = utcnow()
+        bump_generation(self.store.url)
 
     # ---- runs ---------------------------------------------------------------------------------------
     def run(
