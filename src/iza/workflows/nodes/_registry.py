@@ -9,7 +9,7 @@ memory and LLM nodes register themselves from their own packages when those land
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from iza.workflows._context import NodeContext
@@ -18,7 +18,8 @@ __all__ = ["NodeFn", "Outputs", "is_supported", "lookup", "register", "supported
 
 Item = dict[str, Any]
 Outputs = list[list[Item]]
-NodeFn = Callable[["NodeContext"], Outputs]
+#: A node returns one item list per output, or None for "no output, end this branch" (n8n's null).
+NodeFn = Callable[["NodeContext"], Outputs | None]
 
 _NODES: dict[str, NodeFn] = {}
 _LOADED = False
@@ -28,10 +29,13 @@ def _full(name: str) -> str:
     return name if "." in name else f"n8n-nodes-base.{name}"
 
 
-def register(*names: str) -> Callable[[NodeFn], NodeFn]:
+F = TypeVar("F", bound=NodeFn)
+
+
+def register(*names: str) -> Callable[[F], F]:
     """Decorator: ``@register("set")`` makes the function run ``n8n-nodes-base.set`` nodes."""
 
-    def deco(fn: NodeFn) -> NodeFn:
+    def deco(fn: F) -> F:
         for name in names:
             _NODES[_full(name)] = fn
         return fn
