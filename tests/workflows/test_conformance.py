@@ -17,10 +17,6 @@ FILES = sorted(p for p in FIXTURES.glob("*.json") if p.name != "index.json")
 #: starts passing fails here until it is removed from this list, so the list only shrinks.
 KNOWN_FAILING = frozenset(
     {
-        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy",
-        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy.missing_keys",
-        "CompareDatasets__test__node__workflow.compareDatasets",
-        "CompareDatasets__test__node__workflow.compareDatasets.skipFields",
         "Files__ConvertToFile__test__toText.workflow",
         "Files__ExtractFromFile__test__workflow.non_utf8_encoding",
         "Files__test__convert_extract.workflow",
