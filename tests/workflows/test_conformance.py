@@ -22,8 +22,6 @@ KNOWN_FAILING = frozenset(
         "Files__test__convert_extract.workflow",
         "HtmlExtract__test__workflow.dotNotation",
         "Html__test__extractHtmlContent.workflow",
-        "Xml__test__node__workflow.xml-valid-data",
-        "Xml__test__node__workflow.xml",
     }
 )
 

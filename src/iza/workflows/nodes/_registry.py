@@ -59,6 +59,7 @@ def _load_builtin() -> None:
         markup,
         setnode,
         transform,
+        xml,
     )
 
 
