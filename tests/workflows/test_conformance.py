@@ -20,8 +20,6 @@ KNOWN_FAILING = frozenset(
         "Files__ConvertToFile__test__toText.workflow",
         "Files__ExtractFromFile__test__workflow.non_utf8_encoding",
         "Files__test__convert_extract.workflow",
-        "HtmlExtract__test__workflow.dotNotation",
-        "Html__test__extractHtmlContent.workflow",
     }
 )
 

@@ -104,6 +104,7 @@ def _source() -> str:
 #: Vendored libraries loaded on demand (see ``js/`` for their licences), in load order.
 _LIBRARIES: dict[str, tuple[str, ...]] = {
     "markdown": ("node-html-markdown.bundle.js", "showdown.min.js", "markdown.js"),
+    "html": ("html-extract.bundle.js", "html.js"),
 }
 
 
@@ -142,7 +143,8 @@ class JsSandbox:
             self._moment = True
 
     def ensure_library(self, name: str) -> None:
-        """Load a vendored library on first use (``markdown``: node-html-markdown + showdown)."""
+        """Load a vendored library on first use (``markdown``: node-html-markdown + showdown;
+        ``html``: cheerio + html-to-text)."""
         if name in self._libraries:
             return
         pkg = resources.files("iza.workflows") / "js"
