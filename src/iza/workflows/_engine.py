@@ -140,7 +140,9 @@ class Execution:
     def restore(self, run_data: dict[str, Any], state: dict[str, Any]) -> None:
         self.run_data = run_data
         self.stack = list(state.get("stack") or [])
-        self.waiting = dict(state.get("waiting") or {})
+        waiting = dict(state.get("waiting") or {})
+        # Checkpoints written before per-run slots held one entry per node: wrap it as slot "0".
+        self.waiting = {k: ({"0": v} if "inputs" in v else v) for k, v in waiting.items()}
         self.last_node = state.get("last_node")
         self.node_state = dict(state.get("node_state") or {})
 
