@@ -15,14 +15,7 @@ FILES = sorted(p for p in FIXTURES.glob("*.json") if p.name != "index.json")
 
 #: Fixtures that do not pass yet (node types or behaviours not implemented). Strict: a fixture that
 #: starts passing fails here until it is removed from this list, so the list only shrinks.
-#: Left: Files convert_extract needs SheetJS (xlsx/xls/ods/rtf/html spreadsheets) and ics/iCal
-#: parsing; n8n pins SheetJS 0.20.2, which is published only on SheetJS's CDN (not npm), and its
-#: RTF round trip differs from the npm 0.18.5 release (see the corpus README).
-KNOWN_FAILING = frozenset(
-    {
-        "Files__test__convert_extract.workflow",
-    }
-)
+KNOWN_FAILING: frozenset[str] = frozenset()
 
 
 def test_corpus_is_complete() -> None:

@@ -190,12 +190,40 @@ def test_text_file_in_a_legacy_encoding() -> None:
     assert _out(result, "FromFile") == [{"data": "café ?"}]  # ✓ has no windows-1252 byte
 
 
-@pytest.mark.parametrize("op", ["xlsx", "iCal"])
-def test_unsupported_file_formats_fail_clearly(op: str) -> None:
-    wf = chain(node("Start", "manualTrigger"), node("ToFile", "convertToFile", {"operation": op}))
+@pytest.mark.parametrize("op", ["xlsx", "ods"])
+def test_spreadsheet_round_trip_keeps_types(op: str) -> None:
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node("Data", "code", {"jsCode": "return [{n: 1.5, s: 'a;b', t: 'x'}, {n: -2, s: '', t: 'y'}]"}),
+        node("ToFile", "convertToFile", {"operation": op}),
+        node("FromFile", "extractFromFile", {"operation": op}),
+    )
+    result = _run(wf)
+    assert result.status == "success", result.error
+    assert _out(result, "FromFile") == [{"n": 1.5, "s": "a;b", "t": "x"}, {"n": -2, "s": "", "t": "y"}]
+
+
+def test_ical_event_round_trip() -> None:
+    wf = chain(
+        node("Start", "manualTrigger"),
+        node("ToFile", "convertToFile", {"operation": "iCal", "start": "2024-05-01T09:30:00",
+                                         "end": "2024-05-01T10:00:00", "title": "Call; ACME",
+                                         "additionalFields": {"description": "line 1\nline 2"}}),
+        node("FromFile", "extractFromFile", {"operation": "fromIcs"}),
+    )
+    result = _run(wf)
+    assert result.status == "success", result.error
+    event = _out(result, "FromFile")[0]["data"]["events"][0]
+    assert event["summary"] == "Call; ACME"
+    assert event["description"] == "line 1\nline 2"
+    assert event["start"] == {"date": "2024-05-01T09:30:00.000Z", "type": "DATE-TIME"}
+
+
+def test_unsupported_file_operation_fails_clearly() -> None:
+    wf = chain(node("Start", "manualTrigger"), node("ToFile", "convertToFile", {"operation": "pdf"}))
     result = _run(wf)
     assert result.status == "error"
-    assert f"operation '{op}' is not supported" in result.error["message"]
+    assert "operation 'pdf' is not supported" in result.error["message"]
 
 
 # ---- validate ------------------------------------------------------------------------------------

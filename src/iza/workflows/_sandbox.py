@@ -105,6 +105,7 @@ def _source() -> str:
 _LIBRARIES: dict[str, tuple[str, ...]] = {
     "markdown": ("node-html-markdown.bundle.js", "showdown.min.js", "markdown.js"),
     "html": ("html-extract.bundle.js", "html.js"),
+    "sheet": ("xlsx.core.min.js", "sheet.js"),
 }
 
 
@@ -144,7 +145,7 @@ class JsSandbox:
 
     def ensure_library(self, name: str) -> None:
         """Load a vendored library on first use (``markdown``: node-html-markdown + showdown;
-        ``html``: cheerio + html-to-text)."""
+        ``html``: cheerio + html-to-text; ``sheet``: SheetJS)."""
         if name in self._libraries:
             return
         pkg = resources.files("iza.workflows") / "js"

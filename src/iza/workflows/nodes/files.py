@@ -1,13 +1,19 @@
 """File nodes working on in-memory binary data: Convert to File and Extract From File.
 
 Binary data travels on items as n8n stores it: ``item["binary"][property] = {"data": <base64>,
-"mimeType", "fileName", "fileExtension", "fileSize"}``. Implemented operations: CSV (with the
-byte-order mark n8n's writer puts first and its reader keeps), JSON, text (any Python codec;
-n8n's iconv names such as ``windows1256`` are mapped, unencodable characters become ``?`` as in
-iconv-lite) and base64 ⇄ file. Spreadsheet formats (xlsx, xls, ods, rtf, html) and iCalendar
-need SheetJS / ics and are refused with a clear error rather than approximated.
-Standard library only (``csv``, ``codecs``, ``base64``): the formats here are simple and the
-stdlib codecs cover every encoding iconv-lite names that matter.
+"mimeType", "fileName", "fileExtension", "fileSize"}``.
+
+- CSV, JSON, text and base64 use the standard library (``csv``, ``codecs``): CSV carries the
+  byte-order mark n8n's writer puts first and its reader keeps; text takes any Python codec, with
+  n8n's iconv names such as ``windows1256`` mapped and unencodable characters written as ``?``
+  (as iconv-lite does).
+- Spreadsheets (html, xlsx, xls, ods, rtf) run SheetJS, the library n8n uses, vendored
+  (``js/xlsx.core.min.js``, Apache-2.0, npm release 0.18.5) in the V8 sandbox. n8n pins 0.20.2,
+  which is published only on SheetJS's own CDN; the one difference the fixtures show (0.20.2's
+  RTF reader types numbers) is applied here.
+- iCalendar: a VEVENT is written as the ``ics`` package lays it out, and read into the field
+  names of the ts-ics object n8n returns (common properties: uid, summary, description,
+  location, url, start/end/stamp as ``{date, type}``). PDF is refused with a clear error.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from iza.workflows._context import NodeContext
@@ -30,7 +37,17 @@ __all__: list[str] = []
 Item = dict[str, Any]
 
 _MIME = {"csv": "text/csv", "json": "application/json", "txt": "text/plain"}
-_UNSUPPORTED = ("html", "xlsx", "xls", "ods", "rtf", "iCal", "fromIcs", "pdf")
+_SHEETS = ("html", "xlsx", "xls", "ods", "rtf")
+_UNSUPPORTED = ("pdf",)
+_MIME.update({
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xls": "application/vnd.ms-excel",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "rtf": "application/rtf",
+    "ics": "text/calendar",
+})
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _codec(ctx: NodeContext, name: Any) -> str:
@@ -85,6 +102,20 @@ def convert_to_file(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per
     prop = str(ctx.param("binaryPropertyName", 0, "data") or "data")
     options = dict(ctx.param("options", 0, {}) or {})
     items = ctx.items
+    if op in _SHEETS:
+        box = ctx.execution.box
+        box.ensure_library("sheet")
+        rows = [it.get("json") or {} for it in items]
+        payload = {"rows": rows, "bookType": op, "sheetName": options.get("sheetName"),
+                   "compression": options.get("compression")}
+        b64 = str(box.call_raw("__izaSheetWrite", payload)["value"])
+        name = str(options.get("fileName") or f"spreadsheet.{op}")
+        entry = _binary(base64.b64decode(b64), name, op, _MIME[op])
+        paired = [{"item": i} for i in range(len(items))]
+        return [[{"json": {}, "binary": {prop: entry}, "pairedItem": paired}]]
+    if op == "iCal":
+        return [[{"json": {}, "binary": {prop: _binary(_ics(ctx, i), "event.ics", "ics", _MIME["ics"])},
+                  "pairedItem": {"item": i}} for i in range(len(items))]]
     if op == "csv" or (op == "toJson" and ctx.param("mode", 0, "once") != "each"):
         rows = [it.get("json") or {} for it in items]
         if op == "csv":
@@ -169,12 +200,18 @@ def extract_from_file(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch p
             for r in body:
                 out.append({"json": dict(zip(header, r, strict=False)), "pairedItem": {"item": i}})
             continue
+        if op in _SHEETS:
+            out.extend({"json": row, "pairedItem": {"item": i}} for row in _read_sheet(ctx, op, raw, opts))
+            continue
         dest = str(ctx.param("destinationKey", i, "data") or "data")
-        if op in ("text", "fromJson"):
+        value: Any
+        if op == "fromIcs":
+            value = _parse_ics(raw.decode("utf-8", errors="replace"))
+        elif op in ("text", "fromJson"):
             text = raw.decode(_codec(ctx, opts.get("encoding")), errors="replace")
             if opts.get("stripBOM", True) is not False:
                 text = text.removeprefix("\ufeff")
-            value: Any = text
+            value = text
             if op == "fromJson":
                 try:
                     value = json.loads(text)
@@ -190,3 +227,97 @@ def extract_from_file(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch p
         set_path(new, dest, value)
         out.append({"json": new, "pairedItem": {"item": i}})
     return [out]
+
+
+def _read_sheet(ctx: NodeContext, op: str, raw: bytes, opts: dict[str, Any]) -> list[dict[str, Any]]:
+    box = ctx.execution.box
+    box.ensure_library("sheet")
+    payload = {"data": base64.b64encode(raw).decode("ascii"), "sheetName": opts.get("sheetName"),
+               "includeEmptyCells": opts.get("includeEmptyCells"), "headerRow": opts.get("headerRow", True),
+               "range": opts.get("range"), "rawData": opts.get("rawData")}
+    res = box.call_raw("__izaSheetRead", payload)
+    if "error" in res:
+        raise NodeError(ctx.node.name, str(res["error"]), fix="Check 'Sheet Name'.")
+    rows = [r if isinstance(r, dict) else {"row": r} for r in res["value"]]
+    if op == "rtf":
+        # n8n pins SheetJS 0.20.2, whose RTF reader types numeric cells; the npm release vendored
+        # here (0.18.5) returns them as text, so numbers are typed the way 0.20.2 does.
+        rows = [{k: _typed(v) for k, v in r.items()} for r in rows]
+    return rows
+
+
+def _typed(v: Any) -> Any:
+    if isinstance(v, str) and _NUMBER.fullmatch(v.strip()):
+        f = float(v)
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    return v
+
+
+# ---- iCalendar (RFC 5545) ------------------------------------------------------------------------
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_date(value: Any, all_day: bool) -> str:
+    digits = re.sub(r"[^0-9T]", "", js_string(value))
+    if all_day:
+        return f";VALUE=DATE:{digits[:8]}"
+    return f":{digits[:15] if 'T' in digits else digits[:8]}"
+
+
+def _ics(ctx: NodeContext, i: int) -> bytes:
+    """One VEVENT, laid out like the ``ics`` package n8n uses."""
+    import uuid
+
+    extra = dict(ctx.param("additionalFields", i, {}) or {})
+    all_day = bool(ctx.param("allDay", i, False))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "CALSCALE:GREGORIAN", "PRODID:-//IZA OS//workflows//EN",
+             "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{uuid.uuid4()}",
+             f"SUMMARY:{_ics_escape(js_string(ctx.param('title', i, '') or ''))}",
+             f"DTSTART{_ics_date(ctx.param('start', i, ''), all_day)}",
+             f"DTEND{_ics_date(ctx.param('end', i, ''), all_day)}"]
+    for key, name in (("description", "DESCRIPTION"), ("location", "LOCATION"), ("url", "URL")):
+        if extra.get(key):
+            lines.append(f"{name}:{_ics_escape(js_string(extra[key]))}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _ics_value(name: str, params: str, value: str) -> Any:
+    if name in ("DTSTART", "DTEND", "DTSTAMP", "CREATED", "LAST-MODIFIED"):
+        d = value.strip()
+        iso = f"{d[:4]}-{d[4:6]}-{d[6:8]}"
+        if "T" in d:
+            iso += f"T{d[9:11]}:{d[11:13]}:{d[13:15]}.000Z"
+            return {"date": iso, "type": "DATE-TIME"}
+        return {"date": f"{iso}T00:00:00.000Z", "type": "DATE"}
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+_ICS_KEYS = {"DTSTART": "start", "DTEND": "end", "DTSTAMP": "stamp", "PRODID": "prodId",
+             "LAST-MODIFIED": "lastModified", "RECURRENCE-ID": "recurrenceId"}
+
+
+def _parse_ics(text: str) -> dict[str, Any]:
+    """Calendar → ``{version, prodId, method, events: [{uid, summary, start, end, description…}]}``,
+    the field names of the ts-ics object n8n returns (common properties only)."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    cal: dict[str, Any] = {"events": []}
+    cur: dict[str, Any] | None = None
+    for line in unfolded.splitlines():
+        if not line.strip() or ":" not in line:
+            continue
+        head, value = line.split(":", 1)
+        name, _, params = head.partition(";")
+        name = name.upper()
+        if name == "BEGIN" and value.upper() == "VEVENT":
+            cur = {}
+        elif name == "END" and value.upper() == "VEVENT" and cur is not None:
+            cal["events"].append(cur)
+            cur = None
+        elif name in ("BEGIN", "END"):
+            continue
+        else:
+            key = _ICS_KEYS.get(name) or name.lower().replace("-", "")
+            (cur if cur is not None else cal)[key] = _ics_value(name, params, value)
+    return cal
