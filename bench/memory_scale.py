@@ -6,7 +6,9 @@ records (12–30 words drawn Zipf-like from a 20k-word vocabulary, with session 
 namespace plus 1% in a second namespace, generated and ingested in batches of 10k (one transaction
 each; only `add` is timed)
 **without embeddings**; then 200 searches of 2–5 words (first search, which builds the
-namespace cache, reported separately). With --embed M, M records are also ingested with the
+namespace cache, reported separately); then, as a new process would, the store is reopened and
+searched once (the ranking arrays saved by the first run are reused) and one record is deleted
+(``delete`` merges the FTS index). With --embed M, M records are also ingested with the
 local MiniLM embedder to report the model-bound rate.
 
     .venv/bin/python bench/memory_scale.py --sizes 10000,100000 [--embed 2000]
@@ -86,12 +88,24 @@ def run_size(n: int, embed: int, rng: random.Random, vocab, weights) -> dict:
             store.search(SearchQuery("main", q, k=10))
             lat.append((time.perf_counter() - t0) * 1000)
         store.close()
-        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+        # A new process's first search (the arrays saved by the first one are reused), then one
+        # record deleted (which merges the namespace's FTS index so no posting of it survives).
+        store = SQLiteMemoryStore(path, embedder=None)
+        t0 = time.perf_counter()
+        store.search(SearchQuery("main", queries[1], k=10))
+        reopen_ms = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        store.delete("main", "r5")
+        delete_ms = (time.perf_counter() - t0) * 1000
+        store.close()
         row = {
             "n": n,
             "ingest_rps": n / ingest_s,
             "ingest_rps_cpu": n / ingest_cpu,
             "first_search_ms": first_ms,
+            "reopen_search_ms": reopen_ms,
+            "delete_ms": delete_ms,
             "p50_ms": statistics.median(lat),
             "p95_ms": pct(lat, 95),
             "db_mb": size / 2**20,
@@ -120,14 +134,15 @@ def main() -> None:
     weights = list(itertools.accumulate(1.0 / (i + 1) for i in range(len(vocab))))  # cumulative
     print(
         f"{'records':>9} {'ingest rec/s':>12} {'(per CPU s)':>11} {'1st search ms':>13} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'db MB':>7} {'peak RSS MB':>11} {'embed rec/s':>11}"
+        f"{'db MB':>7} {'peak RSS MB':>11} {'embed rec/s':>11} {'reopen 1st ms':>13} {'delete ms':>9}"
     )
     for n in (int(x) for x in args.sizes.split(",")):
         r = run_size(n, args.embed, rng, vocab, weights)
         emb = f"{r['ingest_rps_with_embeddings']:.1f}" if "ingest_rps_with_embeddings" in r else "-"
         print(
             f"{r['n']:>9} {r['ingest_rps']:>12.0f} {r['ingest_rps_cpu']:>11.0f} {r['first_search_ms']:>13.1f} {r['p50_ms']:>7.2f} "
-            f"{r['p95_ms']:>7.2f} {r['db_mb']:>7.1f} {r['peak_rss_mb']:>11.0f} {emb:>11}",
+            f"{r['p95_ms']:>7.2f} {r['db_mb']:>7.1f} {r['peak_rss_mb']:>11.0f} {emb:>11} "
+            f"{r['reopen_search_ms']:>13.1f} {r['delete_ms']:>9.1f}",
             flush=True,
         )
 

@@ -12,13 +12,20 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from iza.kernel.config import Settings
 from iza.kernel.events import subscribe, unsubscribe
 from iza.kernel.registry import BOOT_ORDER, Component, Health, Registry
 from iza.kernel.store import Store
 
-__all__ = ["build_registry", "wire_events"]
+if TYPE_CHECKING:
+    from iza.kernel.events import EventRecord
+    from iza.workflows import MissionRequest
+    from iza.workflows._dispatch import Dispatcher
+
+__all__ = ["build_registry", "wire_events", "wire_workflow_nodes", "wire_workflow_triggers"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +91,10 @@ def wire_events(settings: Settings, store: Store, *, background: bool = True) ->
     from iza.agents import MissionCompleted
     from iza.business import OrderPaid
 
+    unwire_workflows = wire_workflow_triggers(settings, store, background=background)
+
     def nothing() -> None:
+        unwire_workflows()
         return None
 
     if not settings.get_bool("agents.deliver_paid_orders"):
@@ -104,6 +114,7 @@ def wire_events(settings: Settings, store: Store, *, background: bool = True) ->
         subscribe(MissionCompleted, on_completed)  # type: ignore[arg-type]
 
         def unwire() -> None:
+            unwire_workflows()
             unsubscribe(on_paid)  # type: ignore[arg-type]
             unsubscribe(on_completed)  # type: ignore[arg-type]
             with _wired_lock:
@@ -155,3 +166,74 @@ def _mark_delivered(store: Store, mission_id: str) -> None:
                                                                 OrderRow.status == "paid")))
     for order_id in ids:
         deliver_order(store, order_id, mission_id)
+
+
+# ---- domain-event wiring: any event → active workflows with a matching IZA Event Trigger ------
+# workflows must not import the publishers' packages, and subscribers are process-wide, so the
+# composition root subscribes one "*" handler per store (counted: each wire_events call adds one
+# user, its unwire removes it). ``background`` runs the workflows in a thread pool (``iza serve``);
+# else in the publisher's thread, after its transaction (a CLI command must not exit first).
+@dataclass
+class _WorkflowWiring:
+    users: int
+    handler: Callable[[EventRecord], None]
+    dispatcher: Dispatcher
+
+
+_wf_wired: dict[str, _WorkflowWiring] = {}
+
+
+def wire_workflow_triggers(settings: Settings, store: Store, *,
+                           background: bool = True) -> Callable[[], None]:
+    """Start active workflows whose Event Trigger matches events published in this process."""
+    from iza.workflows._dispatch import ActiveWorkflows, Dispatcher, event_handler
+    from iza.workflows.service import WorkflowService
+
+    if not settings.get_bool("workflows.event_triggers"):
+        return lambda: None
+    with _wired_lock:
+        wiring = _wf_wired.get(store.url)
+        if wiring is None:
+            service = WorkflowService(store, settings)
+            dispatcher = Dispatcher(service, settings, background=background)
+            wiring = _WorkflowWiring(0, event_handler(ActiveWorkflows(service), dispatcher), dispatcher)
+            subscribe("*", wiring.handler)
+            _wf_wired[store.url] = wiring
+        wiring.users += 1
+    done = threading.Event()
+
+    def unwire() -> None:
+        if done.is_set():
+            return
+        done.set()
+        with _wired_lock:
+            wiring.users -= 1
+            if wiring.users > 0:
+                return
+            _wf_wired.pop(store.url, None)
+        unsubscribe(wiring.handler)
+        wiring.dispatcher.shutdown()
+
+    return unwire
+# ---- workflow nodes from the layers above the engine -----------------------------------------
+# iza.workflows may not import business (a higher layer) nor agents (its sibling), so the
+# composition root plugs them in: business registers its node types, and the agent-mission node
+# gets a runner that builds a workforce and runs the mission to its end.
+def wire_workflow_nodes() -> None:
+    """Register ``iza.stripeCheckout``, ``iza.revenueEvent`` and the mission runner behind
+    ``iza.agentMission`` (idempotent; the CLI and the web app call it before running workflows)."""
+    from iza.business._wf_nodes import register_workflow_nodes
+    from iza.workflows import register_mission_runner
+
+    register_workflow_nodes()
+    register_mission_runner(_run_mission_for_workflow)
+
+
+def _run_mission_for_workflow(settings: Settings, store: Store, request: MissionRequest) -> dict[str, Any]:
+    from iza.agents import Workforce, create_mission, run_mission
+
+    wf = Workforce.from_settings(settings, store)
+    mission_id = create_mission(wf, request.objective, request.service, order_id=request.order_id)
+    logger.info("workflow %s started mission %s (%s)", request.origin.get("workflow_run"), mission_id,
+                wf.mode)
+    return run_mission(wf, mission_id)

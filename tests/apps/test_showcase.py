@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from iza.apps import WheelCache
 from iza.apps._showcase import StepContext, register_step, run_scenario
 from iza.cli import main
 from iza.kernel.config import Settings
@@ -48,13 +47,13 @@ def test_registered_steps_run_and_a_failure_stops_the_scenario(sqlite_store: Sto
     register_step("test.explode", explode)
     scenario = {"id": "t", "title": "T", "steps": [
         {"kind": "test.arrive", "title": "arrive", "args": {"email": "a@example.com"}},
-        {"kind": "ledger.report", "title": "ledger"},
+        {"kind": "workflow.run", "title": "workflow"},
         {"kind": "test.explode", "title": "explode"},
         {"kind": "test.arrive", "title": "again", "args": {"email": "b@example.com"}},
     ]}
     result = run_scenario(scenario, StepContext(settings, sqlite_store))
     assert [s["status"] for s in result["steps"]] == ["ok", "not_wired", "failed", "not_run"]
-    assert "business subsystem" in result["steps"][1]["detail"]
+    assert "workflows subsystem" in result["steps"][1]["detail"]
     assert result["steps"][2]["detail"] == "no checkout for a@example.com"
     assert seen == [{"email": "a@example.com"}] and result["ok"] is False
 
@@ -69,16 +68,3 @@ def test_bad_user_scenarios_file_is_a_clear_error(capsys: pytest.CaptureFixture[
     assert code == 2
 
 
-@pytest.mark.slow
-def test_instant_app_scenario_end_to_end(capsys: pytest.CaptureFixture[str], home: Path,
-                                         wheel_cache: WheelCache, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IZA_APPS_WHEEL_CACHE", str(wheel_cache.path))
-    code, out, err = run(capsys, "showcase", "--scenario", "instant-app", "--json")
-    assert code == 0, err
-    data = json.loads(out)
-    steps = {s["kind"]: s for s in data["scenarios"][0]["steps"]}
-    assert steps["demo_app"]["status"] == "ok" and "delivered" in steps["demo_app"]["detail"]
-    assert steps["stripe.checkout"]["status"] == "not_wired"
-    deliver = steps["mission.deliver"]
-    assert deliver["status"] == "not_wired" and "agents" in deliver["detail"]
-    assert (home / "apps" / "bakery-inventory" / "iza_app.json").is_file()

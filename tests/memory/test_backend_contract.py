@@ -1,4 +1,5 @@
-"""One suite, every backend: SQLite (temp file) and Chroma (a real ``chroma run`` on loopback).
+"""One suite, every backend: SQLite (temp file), Chroma (a real ``chroma run`` on loopback) and
+mem0 (the real ``mem0ai`` library over local Qdrant in a temp folder).
 
 Only the public port is used here; backend-specific guarantees (byte-level forget on SQLite)
 live in their own test modules.
@@ -57,10 +58,14 @@ def chroma_url(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(params=["sqlite", "chroma"])
+@pytest.fixture(params=["sqlite", "chroma", "mem0"])
 def backend(request, tmp_path, minilm):
     if request.param == "sqlite":
         store = SQLiteMemoryStore(tmp_path / "m.db", embedder=minilm)
+    elif request.param == "mem0":
+        from iza.memory import Mem0MemoryStore
+
+        store = Mem0MemoryStore(tmp_path / "mem0", embedder=minilm)
     else:
         from iza.memory._chroma import ChromaMemoryStore
 

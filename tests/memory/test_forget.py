@@ -72,3 +72,20 @@ def test_forget_namespace_removes_everything_of_it(db_path):
     conn.close()
     store.close()
     assert SECRET.encode() not in _all_bytes(db_path)
+
+
+def test_delete_leaves_no_fts_remnant(db_path):
+    store = SQLiteMemoryStore(db_path)
+    _seed(store)
+    store.delete("club", "2")  # "Dana: Quetzalcoatlus also names my boat"
+    store.delete("club", "0")  # the updated codename turn, with its history
+    conn = sqlite3.connect(db_path)
+    fts = fts_table("club")
+    assert conn.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH '{SECRET}'").fetchall() == []
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {fts}, 'row')")
+    assert conn.execute("SELECT term FROM temp.vocab WHERE term LIKE 'quetzal%'").fetchall() == []
+    assert conn.execute("SELECT COUNT(*) FROM history WHERE namespace = 'club'").fetchone() == (0,)
+    conn.close()
+    store.close()
+    assert SECRET.encode() not in _all_bytes(db_path)
+    assert b"quetzalcoatl" not in _all_bytes(db_path)

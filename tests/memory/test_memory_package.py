@@ -36,6 +36,8 @@ def test_memory_imports_only_kernel_and_errors():
                     ok = (
                         name.startswith(allowed[:3])
                         or (path.name in {"cli.py", "cli_more.py"} and name.startswith(allowed[3]))
+                        # `memorize` hands iza.llm to the pure extractor; the core never imports it
+                        or (path.name == "cli_more.py" and name == "iza.llm")
                         or (path.name == "routes.py" and name in {"iza.web.auth", "iza.web.templating"})
                     )
                     assert ok, f"{path.name} imports {name}"

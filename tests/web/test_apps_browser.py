@@ -50,3 +50,13 @@ def test_request_a_demo_app_in_the_browser(warm_cache_env: None, live_server: st
     names = zipfile.ZipFile(target).namelist()
     assert "habit-tracker/app/main.py" in names
     assert (home / "apps" / "habit-tracker" / "iza_app.json").is_file()
+    # the result links to the order's status page: a free demo, delivered by its mission
+    page.click("#order-link")
+    page.wait_for_selector("#order-status")
+    assert page.get_attribute("#order-status", "data-status") == "delivered"
+    assert page.get_attribute("li[data-step='paid']", "data-state") == "skipped"
+    assert page.get_attribute("li[data-step='delivered']", "data-state") == "done"
+    assert page.is_visible("#mission-link") and page.is_visible("#no-payments")
+    with page.expect_download() as info:
+        page.click("#app-download")
+    assert "habit-tracker/app/main.py" in zipfile.ZipFile(info.value.path()).namelist()

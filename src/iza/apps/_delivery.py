@@ -154,7 +154,8 @@ def _record_steps(store: Store, mission_id: str, started: datetime | None,
     # existed, and generation filled the time between the mission's start and verification.
     cursor = max(start, now - timedelta(seconds=sum(v["seconds"] for v in verify)))
     steps: list[dict[str, Any]] = [
-        {"name": "spec", "tool": "apps.parse_request", "ok": True, "begin": start, "end": start,
+        {"name": "spec", "tool": "apps.llm_planner" if result["mode"] == "llm" else "apps.parse_request",
+         "ok": True, "begin": start, "end": start,
          "detail": f"{result['blueprint']} blueprint, mode {result['mode']}"},
         {"name": "generate", "tool": "apps.generate_app", "ok": True, "begin": start, "end": cursor,
          "detail": str(result["app_dir"])}]

@@ -19,7 +19,7 @@ from iza.apps._records import RESERVED_FIELDS, RESERVED_PLURALS, AppSpec, Entity
 from iza.apps._words import ident, plural, singular, slugify, titleize
 from iza.errors import InputError
 
-__all__ = ["parse_field", "parse_request"]
+__all__ = ["check_request", "parse_field", "parse_request"]
 
 MAX_REQUEST = 500
 MAX_ENTITIES = 6
@@ -64,6 +64,8 @@ class _Draft:
     loose_fields: list[Field] = field(default_factory=list)
     scores: dict[str, int] = field(default_factory=dict)
     decisions: list[str] = field(default_factory=list)
+    #: the last noun of a compound in the request's head ("student grades" → grade), if any
+    head_noun: str | None = None
 
     def add_feature(self, name: str, why: str) -> None:
         if name not in self.features:
@@ -120,8 +122,9 @@ def _is_plural(word: str) -> bool:
     return singular(word) != word
 
 
-def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
-    """Turn a request in plain words into an :class:`AppSpec` (offline, deterministic)."""
+def check_request(request: str, blueprint: str | None = None) -> str:
+    """The request with its whitespace normalised; :class:`InputError` when it cannot be one
+    (no words, too long) or names an unknown blueprint. Any planner checks this first."""
     text = " ".join(request.split())
     if not re.search(r"[A-Za-z]{2,}", text):
         raise InputError(
@@ -135,6 +138,12 @@ def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
         )
     if blueprint is not None and blueprint not in BLUEPRINTS:
         raise InputError(f"unknown blueprint {blueprint!r}", fix="use one of: " + ", ".join(BLUEPRINTS))
+    return text
+
+
+def parse_request(request: str, *, blueprint: str | None = None) -> AppSpec:
+    """Turn a request in plain words into an :class:`AppSpec` (offline, deterministic)."""
+    text = check_request(request, blueprint)
     d = _Draft(request=text)
     name_override, text = _called(text)
     low = text.lower()
@@ -202,15 +211,25 @@ def _scan_head(d: _Draft, head: str) -> None:
     """Main records and context: nouns before the first "for/of/to" are the app's subject."""
     mode = "head"
     previous_entity = False
+    group: list[tuple[str, str | None]] = []  # the noun group being read: (word, known entity)
+    groups: list[list[tuple[str, str | None]]] = []
+
+    def close() -> None:
+        if group:
+            groups.append(list(group))
+            group.clear()
+
     for w in _words(head):
         if w in _FOR:
             mode = "for"
+            close()
             continue
         if _feature_word(w) and w not in ("pipeline", "kanban"):
             continue
         found = _lookup(w)
         if mode == "head" and w in lx.HEAD_WORDS and (d.primary or found is None):
             d.head_words.append(w)
+            close()
             continue
         if found and mode == "for" and not _is_plural(w) and (d.primary or _strong(d)):
             d.context.append(w)
@@ -223,22 +242,64 @@ def _scan_head(d: _Draft, head: str) -> None:
                 d.primary.insert(0, found[0])
             if mode == "head":
                 d.head_words.append(w)
+                group.append((w, found[0]))
             previous_entity = True
             continue
         previous_entity = False
-        if mode == "head" and w not in lx.STOP_WORDS and len(w) > 5 and w.endswith("ing"):
-            d.head_words.append(w)  # "event planning", "pet grooming": part of the name only
+        if not _scan_unknown(d, w, mode, group):
+            close()
+    close()
+    _compound_head(d, groups)
+
+
+def _scan_unknown(d: _Draft, w: str, mode: str, group: list[tuple[str, str | None]]) -> bool:
+    """A word the lexicon does not know as a record; False when it ends the noun group."""
+    if mode == "head" and w not in lx.STOP_WORDS and len(w) > 5 and w.endswith("ing"):
+        d.head_words.append(w)  # "event planning", "pet grooming": part of the name only
+        return True  # and inside a compound ("pet grooming appointments") it keeps the group
+    if not _content(w) or w in lx.BLUEPRINT_WORDS:
+        if mode == "head" and (w in lx.BLUEPRINT_WORDS or w in lx.HEAD_WORDS or w == "knowledge"):
+            d.head_words.append(w)
+        if mode == "head" and _content(w) and w not in lx.HEAD_WORDS:
+            group.append((w, ""))  # "recipe ingredient inventory": in the compound, never its head
+            return True
+        return False
+    if mode == "for" and not _is_plural(w):
+        d.context.append(w)
+    else:
+        d.unknown_primary.append(w)
+        if mode == "head":
+            d.head_words.append(w)
+            group.append((w, None))
+    return True
+
+
+def _compound_head(d: _Draft, groups: list[list[tuple[str, str | None]]]) -> None:
+    """In a noun compound ("student grades", "customer support tickets", "pet grooming
+    appointments") the last noun names the records and the nouns before it only describe them.
+
+    The last noun wins when it is a known record or a plural (records are counted: "grades",
+    "permits"); an unknown singular ("vehicle fleet", "customer support") is more often the
+    business or an activity than a record, so the known noun before it stays the subject. A lone
+    unknown plural in the head ("parking permits for an apartment building") is the subject too,
+    ahead of a known noun after "for", which only says whose records they are.
+    """
+    for g in groups:
+        word, known = g[-1]
+        if known == "" or (known is None and not _is_plural(word)):
             continue
-        if not _content(w) or w in lx.BLUEPRINT_WORDS:
-            if mode == "head" and (w in lx.BLUEPRINT_WORDS or w in lx.HEAD_WORDS or w == "knowledge"):
-                d.head_words.append(w)
-            continue
-        if mode == "for" and not _is_plural(w):
-            d.context.append(w)
-        else:
-            d.unknown_primary.append(w)
-            if mode == "head":
-                d.head_words.append(w)
+        if len(g) < 2 and known is not None:
+            continue  # a lone known noun is already the subject
+        name = known or ident(singular(word))
+        if known is None:
+            d.add_entity(name, None, f"unknown plural {word!r} heads the compound", primary=True)
+        if name in d.primary:
+            d.primary.remove(name)
+        d.primary.insert(0, name)
+        d.head_noun = name
+        words = " ".join(w for w, _ in g)
+        d.decisions.append(f"main record {name}: the head of {words!r}")
+        return
 
 
 def _strong(d: _Draft) -> bool:
@@ -316,7 +377,8 @@ def _choose_main(d: _Draft, chosen: str) -> str:
     fitting = [
         n for n in d.primary + d.secondary if n in lx.ENTITIES and lx.ENTITIES[n].blueprint == chosen
     ]
-    if main is not None and fitting and lx.ENTITIES.get(main, lx.Noun("")).blueprint != chosen:
+    if (main is not None and fitting and main != d.head_noun
+            and lx.ENTITIES.get(main, lx.Noun("")).blueprint != chosen):
         d.decisions.append(
             f"main record {fitting[0]}: it fits the {chosen} blueprint better than {main}"
         )

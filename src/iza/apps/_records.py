@@ -34,7 +34,7 @@ FIELD_TYPES: tuple[str, ...] = (
 )
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Names a generated model or table cannot use for a field (Python keywords, the primary key,
-#: pydantic's own attributes).
+#: pydantic's own attributes; names starting with ``model_`` are pydantic's too).
 RESERVED_FIELDS = frozenset(keyword.kwlist) | {
     "id",
     "json",
@@ -54,6 +54,15 @@ RESERVED_FIELDS = frozenset(keyword.kwlist) | {
     "created_at",
     "updated_at",
     "dt",
+    # names of types the generated models annotate with (a field named ``str`` shadows the type)
+    "str",
+    "int",
+    "float",
+    "bool",
+    "bytes",
+    "list",
+    "set",
+    "tuple",
 }
 #: Plurals that would collide with the generated app's own routes.
 RESERVED_PLURALS = frozenset({"api", "docs", "static", "login", "healthz", "chat", "redoc", "openapi"})
@@ -249,7 +258,7 @@ def _check_entity(e: Entity, entity_names: set[str]) -> None:
     seen: set[str] = set()
     for f in e.fields:
         where = f"{e.name}.{f.name}"
-        if not _IDENT.match(f.name) or f.name in RESERVED_FIELDS:
+        if not _IDENT.match(f.name) or f.name in RESERVED_FIELDS or f.name.startswith("model_"):
             raise SpecError(
                 f"bad field name {where!r}", fix="use a lowercase identifier that is not reserved"
             )

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 __all__ = ["demo_app_cmd"]
 
 _STEP_TITLES = {
-    "spec": "Understand the request (offline parser)",
+    "spec": "Understand the request",
+    "repair": "Build again from the model's corrected spec",
     "generate": "Generate the app from its blueprint",
     "wheels": "Wheel cache",
     "venv": "Create the app's virtual environment",
@@ -52,11 +53,16 @@ def demo_app_cmd(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from iza.apps._flow import plan_spec, run_demo_app
+    from iza.apps._flow import llm_wanted, plan_spec, run_demo_app
 
-    spec = plan_spec(request, blueprint)
-    settings = state.ready_settings()
-    store = state.store()
+    if llm_wanted(state.settings()):  # the model's call is journaled in the store
+        settings = state.ready_settings()
+        store = state.store()
+        spec = plan_spec(request, blueprint, settings=settings, store=store)
+    else:  # offline: a bad request is reported before the data home is touched
+        spec = plan_spec(request, blueprint)
+        settings = state.ready_settings()
+        store = state.store()
     err = state.console(stderr=True)
     with Progress(
         SpinnerColumn(),
@@ -93,8 +99,12 @@ def _print(state: State, result: DemoResult) -> None:
     spec = result.spec
     if spec.mode == "offline":
         console.print("[dim]mode: offline — no LLM was used; the request was read by the offline parser[/]")
+    elif spec.mode == "offline-fallback":
+        console.print("[yellow]mode: offline-fallback — the LLM's spec was not usable; the offline "
+                      "parser read the request (see the note below)[/]")
     else:
-        console.print(f"[dim]mode: {escape(spec.mode)} — the spec came from the registered planner[/]")
+        console.print(f"[dim]mode: {escape(spec.mode)} — the spec came from the apps manager agent's "
+                      "model[/]")
     console.print(
         f"[bold]{escape(spec.name)}[/] · blueprint [bold]{spec.blueprint}[/] · "
         f"features {', '.join(spec.features)}"

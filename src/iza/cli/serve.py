@@ -40,6 +40,8 @@ def serve_cmd(state: State, host: str | None, port: int | None, log_level: str) 
                       "other machines; every page and API call still needs a token")
     console.print(f"IZA OS dashboard: http://{'127.0.0.1' if bind == '0.0.0.0' else bind}:"
                   f"{bind_port}/   API: /api/v1 (docs at /api/v1/docs)")
+    console.print("workflow webhooks: /webhooks/workflows/<path>   scheduler: "
+                  + ("on" if settings.get_bool("workflows.scheduler") else "off (workflows.scheduler)"))
     if not [t for t in list_tokens(app.state.store) if t.revoked_at is None]:
         console.print("no access token yet: create one with [bold]iza tokens create NAME[/] "
                       "and sign in with it")

@@ -127,6 +127,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workflows.code_timeout_s", 10.0, "Time limit of one Code node or expression call, in "
             "seconds.", type=float),
     Setting("workflows.code_memory_mb", 256, "Heap limit of the JavaScript sandbox, in MiB.", type=int),
+    Setting("workflows.scheduler", True, "Run the workflow scheduler inside `iza serve`: schedule "
+            "triggers of active workflows fire, waiting executions resume when due. Turn it off on "
+            "all but one server process.", type=bool),
+    Setting("workflows.scheduler_tick_s", 1.0, "How often the scheduler looks for due triggers, in "
+            "seconds.", type=float),
+    Setting("workflows.executor", "inline", "Where triggered and queued workflow executions run: "
+            "'inline' (threads of the process that triggered them) or 'celery' (workers).",
+            choices=("inline", "celery")),
+    Setting("workflows.celery_queue", "iza-workflows", "Celery queue workflow executions are sent "
+            "to when workflows.executor=celery or `iza workflows run --queue`."),
+    Setting("workflows.event_triggers", True, "Start active workflows whose IZA Event Trigger "
+            "matches a domain event published in this process (`iza serve`, CLI commands).",
+            type=bool),
     # ---- business -------------------------------------------------------------------------
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
     Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),
@@ -136,6 +149,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("apps.installer", "auto", "How generated apps are installed into their venv: uv (about 1 s, "
             "the 'apps' extra), pip (several seconds) or auto (uv when installed).",
             choices=("auto", "uv", "pip")),
+    Setting("apps.planner", "auto", "Who writes an instant app's spec: auto (the apps manager agent through "
+            "the LLM when a provider is configured, else the offline parser) or offline (always the "
+            "parser).", choices=("auto", "offline")),
 )
 
 SECRETS: tuple[Secret, ...] = (

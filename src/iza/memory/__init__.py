@@ -8,8 +8,9 @@ Use the port, not an adapter, so the backend stays a setting::
     store.add([MemoryRecord(namespace="mission-7", text="Customer prefers email")])
     hits = store.search(SearchQuery(namespace="mission-7", text="how to contact the customer?"))
 
-Backends: :class:`SQLiteMemoryStore` (default, one file) and :class:`ChromaMemoryStore` (a Chroma
-server; ``memory.backend = "chroma"``), both tested by one contract suite.
+Backends: :class:`SQLiteMemoryStore` (default, one file), :class:`ChromaMemoryStore` (a Chroma
+server; ``memory.backend = "chroma"``) and :class:`Mem0MemoryStore` (mem0 over local Qdrant;
+``memory.backend = "mem0"``), all tested by one contract suite.
 This module stays import-light: NumPy, tokenizers and the model load only when first used.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from iza.memory._chroma import ChromaMemoryStore
 from iza.memory._factory import default_embedder, memory_db_path, open_store
 from iza.memory._mailbox import Mailbox
+from iza.memory._mem0 import Mem0MemoryStore
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
 from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, parse_event_time
 from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights
@@ -30,6 +32,7 @@ __all__ = [
     "EmbeddingMismatch",
     "FusionWeights",
     "Mailbox",
+    "Mem0MemoryStore",
     "MemoryRecord",
     "MemoryStore",
     "RecordNotFound",

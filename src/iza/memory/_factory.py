@@ -55,9 +55,13 @@ def open_store(settings: Settings, embedder: Embedder | None | str = "default") 
         from iza.memory._chroma import ChromaMemoryStore
 
         return ChromaMemoryStore(settings.get_str("memory.chroma_url"), embedder=emb)
+    if backend == "mem0":
+        from iza.memory._mem0 import Mem0MemoryStore
+
+        return Mem0MemoryStore(memory_db_path(settings).parent / "mem0", embedder=emb)
     if backend != "sqlite":
-        raise ConfigError(f"memory.backend={backend!r} is not available in this build yet",
-                          fix="set memory.backend = \"sqlite\" (or \"chroma\") in iza.toml")
+        raise ConfigError(f"memory.backend={backend!r} is not available in this build",
+                          fix="set memory.backend to \"sqlite\", \"chroma\" or \"mem0\" in iza.toml")
     from iza.memory._sqlite import SQLiteMemoryStore
 
     return SQLiteMemoryStore(memory_db_path(settings), embedder=emb)

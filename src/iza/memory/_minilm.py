@@ -18,6 +18,8 @@ import contextlib
 import json
 import logging
 import math
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,23 +40,47 @@ _DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}
 
 
 _CONTROLLER: list[Any] = []
+_DEPTH = threading.local()
+
+#: Column width of the weight panels used for short inputs (see ``MiniLM._panel``).
+_PANEL = 128
+#: Up to this many token rows a product runs panel by panel; above it, as one GEMM.
+_PANEL_ROWS = 64
 
 
-def one_blas_thread() -> Any:
-    """A context manager running BLAS single-threaded (scoped, not process-wide).
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run BLAS single-threaded inside this block (scoped, not process-wide; re-entrant).
 
     The matrices here are small (a few dozen tokens × 384; one query vector against a
     namespace). Measured on a shared 2-core host, OpenBLAS's thread hand-off made one query
     embedding 10x slower (328 ms vs 34 ms at load 10), batches 5x slower, and a 100k-vector
-    scan 2x slower (bench/vector_index.py with OPENBLAS_NUM_THREADS=1).
+    scan 2x slower (bench/vector_index.py with OPENBLAS_NUM_THREADS=1). Nested blocks (a search
+    that embeds its query) switch the thread count once, not per level: each switch is two
+    ``threadpoolctl`` calls, measured at ~0.3 ms per search.
     """
+    depth = getattr(_DEPTH, "n", 0)
+    if depth:
+        _DEPTH.n = depth + 1
+        try:
+            yield
+        finally:
+            _DEPTH.n -= 1
+        return
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
         except ImportError:  # without it BLAS keeps its default threads: slower, still correct
-            return contextlib.nullcontext()
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    limit = _CONTROLLER[0].limit(limits=1, user_api="blas") if _CONTROLLER[0] else contextlib.nullcontext()
+    with limit:
+        _DEPTH.n = 1
+        try:
+            yield
+        finally:
+            _DEPTH.n = 0
 
 
 def model_dir() -> Path:
@@ -150,6 +176,17 @@ class MiniLM:
             )
             self._w[p + "qkv.bias"] = numpy.concatenate([self._w.pop(p + n + ".bias") for n in parts])
         self.dim = int(cfg["hidden_size"])
+        # The same weights cut into column panels, for short inputs (one query: ~15 token rows).
+        # A single GEMM with so few rows is bound by OpenBLAS packing the whole weight matrix
+        # through main memory; panel by panel, each packed panel stays in L2. Measured on the
+        # 24 products of one query: 7.6 ms → 5.6 ms CPU (panels of 128 columns; 256+ gained nothing;
+        # strided views instead of copies lost most of it). Large batches keep the single GEMM
+        # (panels were 5-15% slower there), so the encoder weights are held twice (+42 MB).
+        self._panels = {
+            k: [numpy.ascontiguousarray(v[:, j : j + _PANEL]) for j in range(0, v.shape[1], _PANEL)]
+            for k, v in self._w.items()
+            if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2
+        }
         logger.info("loaded %s from %s", MODEL_NAME, folder)
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
@@ -202,8 +239,15 @@ class MiniLM:
             def lin(t: npt.NDArray[np.float32], name: str, p: str = p) -> npt.NDArray[np.float32]:
                 # 2-D GEMM: NumPy runs a stacked (3-D) matmul as a slow loop, ~10x slower here.
                 weight = w[p + name + ".weight"]
-                flat = t.reshape(-1, t.shape[-1]) @ weight + w[p + name + ".bias"]
-                r: npt.NDArray[np.float32] = flat.reshape(*t.shape[:-1], weight.shape[1])
+                flat = t.reshape(-1, t.shape[-1])
+                if flat.shape[0] <= _PANEL_ROWS:
+                    prod = np.empty((flat.shape[0], weight.shape[1]), dtype=np.float32)
+                    for j, panel in enumerate(self._panels[p + name + ".weight"]):
+                        np.matmul(flat, panel, out=prod[:, j * _PANEL : j * _PANEL + panel.shape[1]])
+                else:
+                    prod = flat @ weight
+                prod += w[p + name + ".bias"]
+                r: npt.NDArray[np.float32] = prod.reshape(*t.shape[:-1], weight.shape[1])
                 return r
 
             qkv = lin(x, "attention.self.qkv").reshape(b, n, 3, h, d)

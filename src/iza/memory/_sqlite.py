@@ -2,8 +2,8 @@
 
 Every write is one ``BEGIN IMMEDIATE`` transaction behind one lock (SQLite has one writer);
 reads run on the same connection. ``secure_delete`` is on so ``delete``/``forget`` overwrite
-freed pages with zeros, and ``forget`` then merges the FTS index (``optimize``) and truncates the
-WAL: the subject's words are gone from the file, not just unlinked (tested at the byte level).
+freed pages with zeros, and both then merge the FTS index (``optimize``) and truncate the
+WAL: the removed words are gone from the file, not just unlinked (tested at the byte level).
 """
 
 from __future__ import annotations
@@ -30,11 +30,20 @@ from iza.memory._sqlite_write import (
     ensure_fts,
     existing,
     fts_table,
+    mutated,
     refresh_context,
     remove,
     replace,
 )
-from iza.memory._vectors import NamespaceIndex, load_index
+from iza.memory._vectors import (
+    PERSIST_MIN,
+    NamespaceIndex,
+    load_index,
+    load_saved_index,
+    save_index,
+    saved_index_path,
+    thread_key,
+)
 
 __all__ = ["SQLiteMemoryStore"]
 
@@ -44,6 +53,10 @@ _COLS = (
     "seq, id, namespace, kind, text, metadata, provenance, subject, event_time, importance,"
     " expires_at, created_at, updated_at"
 )
+_INSERT = f"INSERT INTO records ({_COLS}, thread) VALUES ({', '.join('?' * 14)})"
+
+
+_JSON = json.JSONEncoder().encode  # json.dumps' defaults, without its per-call argument handling
 
 
 def _row_values(rec: MemoryRecord) -> tuple[Any, ...]:
@@ -53,8 +66,8 @@ def _row_values(rec: MemoryRecord) -> tuple[Any, ...]:
         rec.namespace,
         rec.kind,
         rec.text,
-        json.dumps(dict(rec.metadata)),
-        json.dumps(dict(rec.provenance)),
+        _JSON(dict(rec.metadata)) if rec.metadata else "{}",
+        _JSON(dict(rec.provenance)) if rec.provenance else "{}",
         rec.subject,
         rec.event_time,
         rec.importance,
@@ -98,6 +111,7 @@ class SQLiteMemoryStore(MemoryStore):
                 "synchronous = NORMAL",
                 "secure_delete = ON",
                 "busy_timeout = 10000",
+                "cache_size = -65536",
             ):
                 self._conn.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
@@ -107,7 +121,8 @@ class SQLiteMemoryStore(MemoryStore):
         migrate(self._conn, self.path)
         self._lock = threading.RLock()
         self._writes = 0
-        self._cache: dict[str, tuple[tuple[int, int], NamespaceIndex]] = {}
+        # namespace → (data_version and write count, (namespace created_at, mutations), arrays)
+        self._cache: dict[str, tuple[tuple[int, int], tuple[float, int] | None, NamespaceIndex]] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -133,9 +148,22 @@ class SQLiteMemoryStore(MemoryStore):
         version = (int(self._conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
         cached = self._cache.get(namespace)
         if cached and cached[0] == version:
-            return cached[1]
-        index = load_index(self._conn, namespace, with_vectors=self.embedder is not None)
-        self._cache[namespace] = (version, index)
+            return cached[2]
+        row = self._conn.execute(
+            "SELECT created_at, mutations FROM namespaces WHERE name = ?", (namespace,)
+        ).fetchone()
+        state = (float(row[0]), int(row[1])) if row else None
+        base = cached[2] if cached and state is not None and cached[1] == state else None
+        lexical = self.embedder is None
+        saved = saved_index_path(self.path, fts_table(namespace))
+        if base is None and lexical and state is not None:  # another process may have saved it
+            base = load_saved_index(saved, state)
+        index = load_index(self._conn, namespace, with_vectors=not lexical, base=base)
+        if lexical and state is not None and len(index.seqs) >= PERSIST_MIN and index is not base:
+            grown = base is not None and len(index.seqs) - len(base.seqs) < PERSIST_MIN // 10
+            if not grown:  # save after a rebuild or a large append, not after every small one
+                save_index(saved, index, state)
+        self._cache[namespace] = (version, state, index)
         return index
 
     def _namespace_model(self, conn: sqlite3.Connection, namespace: str) -> tuple[str | None, int | None]:
@@ -169,7 +197,8 @@ class SQLiteMemoryStore(MemoryStore):
             for ns in {r.namespace for r in records}:
                 self._check_model(self._conn, ns)
         vectors = self._embed([r.text for r in records], progress)
-        contexts = batch_contexts(records)
+        threads = [thread_key(r.metadata) for r in records]
+        contexts = batch_contexts(records, threads)
         now = time.time()
         with self._write() as conn:
             for ns in {r.namespace for r in records}:
@@ -191,7 +220,7 @@ class SQLiteMemoryStore(MemoryStore):
                 key = (rec.namespace, rec.id)
                 if key in pending:  # the same id twice in one batch: the later line wins
                     j = pending[key]
-                    fresh_rows[j] = (fresh_rows[j][0], *_row_values(rec))
+                    fresh_rows[j] = (fresh_rows[j][0], *_row_values(rec), threads[i])
                     fts = fts_rows[rec.namespace]
                     fts[:] = [
                         (s, rec.text, contexts[i]) if s == fresh_rows[j][0] else (s, t, c) for s, t, c in fts
@@ -207,11 +236,11 @@ class SQLiteMemoryStore(MemoryStore):
                 seq += 1
                 first_seq.setdefault(rec.namespace, seq)
                 pending[key] = len(fresh_rows)
-                fresh_rows.append((seq, *_row_values(rec)))
+                fresh_rows.append((seq, *_row_values(rec), threads[i]))
                 fts_rows.setdefault(rec.namespace, []).append((seq, rec.text, contexts[i]))
                 if vectors:
                     vec_rows.append((seq, rec.namespace, vectors[i]))
-            conn.executemany(f"INSERT INTO records ({_COLS}) VALUES ({', '.join('?' * 13)})", fresh_rows)
+            conn.executemany(_INSERT, fresh_rows)
             for ns, rows in fts_rows.items():
                 table = ensure_fts(conn, ns)
                 conn.executemany(f"INSERT INTO {table} (rowid, text, context) VALUES (?, ?, ?)", rows)
@@ -249,6 +278,7 @@ class SQLiteMemoryStore(MemoryStore):
         with self._write() as conn:
             seq = self._seq(conn, namespace, record_id)
             remove(conn, namespace, [seq])
+        self._scrub(namespace)
 
     def forget(self, namespace: str, subject: str | None = None) -> int:
         with self._write() as conn:
@@ -273,10 +303,15 @@ class SQLiteMemoryStore(MemoryStore):
         return len(seqs)
 
     def _scrub(self, namespace: str) -> None:
-        """Merge the namespace's FTS index (drops deleted postings) and truncate the WAL, so no
-        copy remains. (``delete`` skips this: a merge rewrites the whole index, too costly per
-        record; a deleted record's postings go at the next automatic merge.)"""
+        """Merge the namespace's FTS index and truncate the WAL, so no copy remains.
+
+        FTS5 deletes by appending delete markers; the deleted row's terms stay in older index
+        segments until a merge. ``optimize`` rewrites the index as one segment without them
+        (SQLite's FTS5 ``secure-delete`` option would avoid the rewrite but needs SQLite 3.42;
+        Python here ships 3.40). The cost grows with the namespace's index: measured in
+        ``bench/memory_scale.py`` ("delete one record" line), paid by ``delete`` and ``forget``."""
         table = fts_table(namespace)
+        saved_index_path(self.path, table).unlink(missing_ok=True)  # its numbers are stale now
         with self._lock:
             try:
                 if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
@@ -318,6 +353,7 @@ class SQLiteMemoryStore(MemoryStore):
                 "UPDATE namespaces SET embed_model = ?, embed_dim = ? WHERE name = ?",
                 (embedder.name, embedder.dim, namespace),
             )
+            mutated(conn, namespace)
         return len(vecs)
 
     # ---- reads --------------------------------------------------------------------------------
@@ -440,7 +476,8 @@ class SQLiteMemoryStore(MemoryStore):
                 + " GROUP BY namespace, kind",
                 args,
             ).fetchall()
-        size = sum(p.stat().st_size for p in Path(self.path).parent.glob(Path(self.path).name + "*"))
+        base = Path(self.path)
+        size = sum(p.stat().st_size for p in base.parent.glob(base.name + "*") if p.is_file())
         spaces = {
             ns: {
                 "records": n,

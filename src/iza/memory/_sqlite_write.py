@@ -21,6 +21,7 @@ __all__ = [
     "ensure_fts",
     "existing",
     "fts_table",
+    "mutated",
     "refresh_context",
     "remove",
     "replace",
@@ -69,10 +70,11 @@ def replace(
     now: float,
 ) -> None:
     archive(conn, seq, "updated", now)
+    mutated(conn, rec.namespace)
     conn.execute(
         "UPDATE records SET kind = ?, text = ?, metadata = ?, provenance = ?, subject = ?,"
-        " event_time = ?, importance = ?, expires_at = ?, updated_at = ?, version = version + 1"
-        " WHERE seq = ?",
+        " event_time = ?, importance = ?, expires_at = ?, updated_at = ?, version = version + 1,"
+        " thread = ? WHERE seq = ?",
         (
             rec.kind,
             rec.text,
@@ -83,6 +85,7 @@ def replace(
             rec.importance,
             rec.expires_at,
             now,
+            thread_key(rec.metadata),
             seq,
         ),
     )
@@ -131,7 +134,13 @@ def refresh_context(conn: sqlite3.Connection, namespace: str, seqs: Sequence[int
         )
 
 
+def mutated(conn: sqlite3.Connection, namespace: str) -> None:
+    """Count a change to existing records of ``namespace`` (search caches then rebuild)."""
+    conn.execute("UPDATE namespaces SET mutations = mutations + 1 WHERE name = ?", (namespace,))
+
+
 def remove(conn: sqlite3.Connection, namespace: str, seqs: Sequence[int]) -> None:
+    mutated(conn, namespace)
     neighbours: set[int] = set()
     gone = set(seqs)
     for start in range(0, len(seqs), 500):
@@ -155,9 +164,10 @@ def remove(conn: sqlite3.Connection, namespace: str, seqs: Sequence[int]) -> Non
     refresh_context(conn, namespace, sorted(neighbours))
 
 
-def batch_contexts(records: Sequence[MemoryRecord]) -> list[str]:
-    """For each record, the text of its neighbours in the batch (same namespace and thread)."""
-    keys = [(r.namespace, thread_key(r.metadata)) for r in records]
+def batch_contexts(records: Sequence[MemoryRecord], threads: Sequence[str]) -> list[str]:
+    """For each record, the text of its neighbours in the batch (same namespace and thread);
+    ``threads`` are the records' thread keys."""
+    keys = [(r.namespace, t) for r, t in zip(records, threads, strict=True)]
     out = []
     for i in range(len(records)):
         parts = [

@@ -96,28 +96,58 @@ def reembed_cmd(state: State, namespace: str, as_json: bool) -> None:
 
 @click.command("memorize")
 @click.option("--namespace", "-n", default="default", show_default=True)
+@click.option("--model", default=None, help="Model for fact extraction (alias or provider:model).")
+@click.option("--no-facts", is_flag=True, help="Store verbatim turns only, even with a provider.")
 @_JSON
 @click.argument("path", type=click.Path(dir_okay=False))
 @pass_state
-def memorize_cmd(state: State, namespace: str, as_json: bool, path: str) -> None:
+def memorize_cmd(
+    state: State, namespace: str, model: str | None, no_facts: bool, as_json: bool, path: str
+) -> None:
     """Turn a conversation (JSON list of {speaker, text, time}) into memories.
 
-    Verbatim turns are always stored. Fact extraction needs an LLM through the orchestrator,
-    which this build does not wire into memory yet: the command says so instead of pretending.
+    Verbatim turns are always stored. With an LLM provider configured, facts are extracted too
+    (structured output through iza.llm), each a `fact` record linked to the turns it came from.
+    Without one the command says so and stores the turns only. Nothing is stored if extraction
+    fails.
     """
-    from iza.memory._memorize import conversation_records
+    from iza.memory._memorize import conversation_records, extract_facts
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read conversation {path}: {exc}", fix="give a JSON list of turns") from exc
     records = conversation_records(data, namespace, source=path)
-    n = _store(state).add(records)
-    note = "verbatim turns only: LLM fact extraction is not available in this build (offline)"
-    if as_json:
-        emit_json({"stored_turns": n, "extracted_facts": 0, "note": note})
+    ask = None if no_facts else _llm_asker(state, model)
+    facts = extract_facts(records, ask, source=path) if ask is not None else []
+    _store(state).add([*records, *facts])
+    if ask is None:
+        note = ("verbatim turns only (--no-facts)" if no_facts else
+                "verbatim turns only: no LLM provider is configured (offline), so no facts were extracted")
     else:
-        click.echo(f"stored {n} turns ({note})")
+        by = f"{facts[0].provenance['extracted_by']}" if facts else ""
+        note = f"facts extracted by {by}" if facts else "the model found no facts"
+    if as_json:
+        emit_json({"stored_turns": len(records), "extracted_facts": len(facts), "note": note,
+                   "facts": [f.as_dict() for f in facts]})
+    else:
+        click.echo(f"stored {len(records)} turns and {len(facts)} facts ({note})")
+
+
+def _llm_asker(state: State, model: str | None):  # type: ignore[no-untyped-def]
+    """A callable for ``extract_facts`` over iza.llm, or ``None`` when no provider is configured."""
+    import iza.llm as llm
+
+    service = llm.default_llm(state.settings())
+    if not service.available():
+        return None
+
+    def ask(messages: list[dict[str, str]], schema: dict[str, object]) -> tuple[object, str]:
+        result = service.chat(messages, model=model, response_schema=schema,
+                              context=llm.CallContext(agent="memory.memorize"))
+        return result.parsed, f"{result.provider}:{result.model}"
+
+    return ask
 
 
 @click.command("send")

@@ -15,6 +15,8 @@ ROUTERS: tuple[str, ...] = (
     "iza.business.pages:api",
     "iza.memory.routes:router",
     "iza.web.apps_pages:router",
+    "iza.workflows.routes:router",
+    "iza.workflows.pages:router",
 )
 
 #: (label, path) shown in the navigation, in order.
@@ -26,4 +28,11 @@ NAV: tuple[tuple[str, str], ...] = (
     ("Services", "/catalog"),
     ("Memory", "/memory"),
     ("Instant apps", "/apps"),
+    ("Workflows", "/workflows"),
+)
+
+#: "module:attribute" of async context managers ``(app) -> …`` entered while the server runs
+#: (background work: the workflow scheduler).
+LIFESPANS: tuple[str, ...] = (
+    "iza.workflows.routes:lifespan",
 )

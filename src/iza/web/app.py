@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Enter every subsystem lifespan of ``_mounts.LIFESPANS`` (background work of the server)."""
+    async with AsyncExitStack() as stack:
+        for ref in _mounts.LIFESPANS:
+            module_name, _, attr = ref.partition(":")
+            await stack.enter_async_context(getattr(importlib.import_module(module_name), attr)(app))
+        yield
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for ``settings``; the store's schema is brought up to date first."""
     ensure_home(settings)
@@ -84,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store
@@ -100,5 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(getattr(importlib.import_module(module_name), attr))
     from iza._system import wire_events  # order.paid → delivering mission (opt-in setting)
 
-    wire_events(settings, store)
+    app.state.unwire_events = wire_events(settings, store)
+    from iza._system import wire_workflow_nodes  # business nodes and agent missions in workflows
+
+    wire_workflow_nodes()
     return app

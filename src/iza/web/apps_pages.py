@@ -31,7 +31,7 @@ from iza.kernel.tokens import TokenInfo
 from iza.web.auth import api_user, page_user
 from iza.web.templating import templates
 
-__all__ = ["router"]
+__all__ = ["router", "zip_response"]
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -69,11 +69,11 @@ def _start(request: Request, text: str) -> Job:
     """Parse now (a bad request is an error for the form, not a failed job), then run in a thread."""
     from iza.apps._flow import plan_spec
 
-    spec = plan_spec(text)
+    settings, store = request.app.state.settings, request.app.state.store
+    spec = plan_spec(text, settings=settings, store=store)
     job = Job(uuid.uuid4().hex[:12], text)
     with _jobs_lock:
         _jobs[job.id] = job
-    settings, store = request.app.state.settings, request.app.state.store
 
     def progress(step: str, status: str) -> None:
         job.events.append({"step": step, "status": status, "at": round(time.time(), 2)})
@@ -214,6 +214,8 @@ def _summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
         "seconds": result["seconds"],
         "mode": result["mode"],
         "failed_step": failed.get("name"),
+        "order_id": result.get("order_id"),
+        "order_url": f"/orders/{result['order_id']}" if result.get("order_id") else None,
         "detail": failed.get("detail"),
         "notes": result["notes"],
     }
@@ -225,6 +227,12 @@ def download(request: Request, app_dir: str, user: Annotated[TokenInfo, Depends(
     target = (root / app_dir).resolve()
     if target.parent != root or not (target / "iza_app.json").is_file():
         raise NotFoundError(f"no generated app {app_dir!r}", fix="pick an app listed on /apps")
+    return zip_response(target)
+
+
+def zip_response(target: Path) -> Response:
+    """The generated app in ``target`` as a zip (no venv, caches or local database)."""
+    app_dir = target.name
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(target.rglob("*")):

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError
@@ -26,6 +26,9 @@ from iza.workflows._schedule import (
     release_waiting,
 )
 from iza.workflows.nodes._registry import lookup
+
+if TYPE_CHECKING:
+    from iza.workflows._services import NodeServices
 
 __all__ = ["Execution", "ExecutionResult", "WaitRequested"]
 
@@ -88,6 +91,13 @@ class Execution:
     sleep: Callable[[float], None] = time.sleep
     #: Virtual time (test harnesses): short waits advance $now instead of sleeping.
     virtual_time: bool = False
+    #: Items a webhook resume brings to a Wait node (resume: webhook) — its output on resume.
+    resume_items: list[Item] | None = None
+    #: What the Respond to Webhook node decided (status, headers, body), and who to tell at once.
+    webhook_response: dict[str, Any] | None = None
+    on_webhook_response: Callable[[dict[str, Any]], None] | None = None
+    #: Settings, store, LLM and memory for IZA's own and the AI nodes (see ``_services``).
+    services: NodeServices | None = None
     _box: JsSandbox | None = field(default=None, repr=False)
 
     # ---- setup ----------------------------------------------------------------------------

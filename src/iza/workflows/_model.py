@@ -36,6 +36,8 @@ LOOP_TYPES = frozenset(
 _TRIGGER_PREFERENCE = (
     "manualTrigger",
     "start",
+    # A chat workflow that also calls itself as a tool starts at its chat trigger.
+    "@n8n/n8n-nodes-langchain.chatTrigger",
     "executeWorkflowTrigger",
     "webhook",
     "formTrigger",
@@ -112,6 +114,12 @@ class Workflow:
             declared = 2
         return max([declared, *[i + 1 for i in ins]]) if (ins or declared) else 1
 
+    def is_sub_node(self, name: str) -> bool:
+        """An AI sub-node (chat model, memory, tool…): it connects only through ``ai_*`` types and
+        configures its root node instead of running."""
+        by_type = self.connections.get(name)
+        return isinstance(by_type, dict) and bool(by_type) and all(t != "main" for t in by_type)
+
     def start_node(self) -> Node:
         """The node a manual run starts at (n8n's ``getStartNode``)."""
         enabled = [n for n in self.nodes.values() if not n.disabled]
@@ -123,7 +131,8 @@ class Workflow:
             if node.kind.lower().endswith("trigger") and node.kind != "stickyNote":
                 return node
         for node in enabled:
-            if node.kind != "stickyNote" and not self.parents.get(node.name):
+            if node.kind != "stickyNote" and not self.parents.get(node.name) \
+                    and not self.is_sub_node(node.name):
                 return node
         raise WorkflowInputError(
             f"workflow {self.name!r} has no node to start from",

@@ -25,8 +25,10 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 
 def _service(state: State) -> Any:
+    from iza._system import wire_workflow_nodes
     from iza.workflows.service import WorkflowService
 
+    wire_workflow_nodes()  # business nodes and the agent-mission runner
     return WorkflowService(state.store(), state.ready_settings())
 
 
@@ -40,7 +42,10 @@ def workflows_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, as a list.")
 def validate_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     """Check workflow files: structure, and which node types IZA cannot run."""
+    from iza._system import wire_workflow_nodes
     from iza.workflows._validate import looks_like_workflow, validate_file
+
+    wire_workflow_nodes()
 
     files: list[Path] = []
     skipped: list[Path] = []
@@ -171,8 +176,13 @@ def deactivate_cmd(state: State, ref: str) -> None:
 @click.argument("target")
 @click.option("--input", "input_json", help="JSON object or list of objects fed to the start node.")
 @click.option("--json", "as_json", is_flag=True, help="Print n8n's `execute --rawOutput` shape.")
+@click.option("--queue", is_flag=True, help="Queue the run for a Celery worker instead of running it "
+              "here (also the default with workflows.executor = celery).")
+@click.option("--wait", "wait_s", type=float, default=None,
+              help="With --queue: wait up to this many seconds for the worker and print the result.")
 @pass_state
-def run_cmd(state: State, target: str, input_json: str | None, as_json: bool) -> None:
+def run_cmd(state: State, target: str, input_json: str | None, as_json: bool, queue: bool,
+            wait_s: float | None) -> None:
     """Run a workflow file or a stored workflow (id or name), persisting every node run."""
     from iza.workflows._errors import WorkflowInputError
     from iza.workflows._model import load_workflow_file
@@ -190,6 +200,9 @@ def run_cmd(state: State, target: str, input_json: str | None, as_json: bool) ->
         items = [d if isinstance(d, dict) and "json" in d else {"json": d} for d in data]
     svc = _service(state)
     target_wf = load_workflow_file(target) if Path(target).is_file() else target
+    if queue or state.ready_settings().get_str("workflows.executor") == "celery":
+        _queue(state, svc, target_wf, items, as_json, wait_s)
+        return
     exec_id, result = svc.run(target_wf, items=items)
     out = result.raw_output()
     out["executionId"] = exec_id
@@ -199,7 +212,28 @@ def run_cmd(state: State, target: str, input_json: str | None, as_json: bool) ->
         click.echo(f"execution {exec_id}: {result.status} (last node: {result.last_node})")
         if result.error:
             click.echo(f"error: {result.error.get('message')} [node {result.error.get('node')}]", err=True)
+            if result.error.get("description"):
+                click.echo(f"  {result.error['description']}", err=True)
     if result.status == "error":
+        raise SystemExit(1)
+
+
+def _queue(state: State, svc: Any, target: Any, items: Any, as_json: bool, wait_s: float | None) -> None:
+    from iza.workflows._celery import submit
+
+    settings = state.ready_settings()
+    exec_id = svc.enqueue(target, items=items, mode="manual")
+    pending = submit(settings, exec_id)
+    info: dict[str, Any] = {"executionId": exec_id, "status": "queued",
+                            "queue": settings.get_str("workflows.celery_queue")}
+    if wait_s is not None:
+        done = pending.get(timeout=wait_s)
+        info.update(status=done["status"], workerPid=done["worker_pid"])
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(f"execution {exec_id}: {info['status']} (queue {info['queue']})")
+    if info["status"] == "error":
         raise SystemExit(1)
 
 

@@ -33,11 +33,13 @@ def _health(settings: Settings) -> Health:
                                .where(ExecutionRow.status == "waiting")) or 0
             failed = s.scalar(sa.select(sa.func.count()).select_from(ExecutionRow)
                               .where(ExecutionRow.status == "error")) or 0
+            queued = s.scalar(sa.select(sa.func.count()).select_from(ExecutionRow)
+                              .where(ExecutionRow.status == "queued")) or 0
     except IzaError as exc:
         return Health.down(str(exc))
     return Health.ok(f"{workflows} workflows ({active} active)",
                      counts={"workflows": workflows, "active": active, "running": running,
-                             "waiting": waiting, "failed executions": failed})
+                             "waiting": waiting, "queued": queued, "failed executions": failed})
 
 
 def _doctor(settings: Settings) -> list[Check]:

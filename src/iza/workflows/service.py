@@ -28,6 +28,7 @@ from iza.workflows._engine import Execution, ExecutionResult
 from iza.workflows._errors import WorkflowInputError
 from iza.workflows._model import Workflow, parse_workflow
 from iza.workflows._sandbox import UNDEFINED
+from iza.workflows._services import NodeServices
 from iza.workflows._tables import ExecutionRow, NodeRunRow, WorkflowRow
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class WorkflowService:
         self.timezone = "America/New_York"
         self.code_timeout_s = 10.0
         self.code_memory_mb = 256
+        self.settings = settings
         if settings is not None:
             self.timezone = settings.get_str("workflows.timezone")
             self.code_timeout_s = float(settings["workflows.code_timeout_s"])
@@ -156,31 +158,75 @@ class WorkflowService:
 
     # ---- runs ---------------------------------------------------------------------------------------
     def run(
-        self, workflow: Workflow | str, *, items: list[dict[str, Any]] | None = None, mode: str = "manual"
+        self,
+        workflow: Workflow | str,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        mode: str = "manual",
+        start: str | None = None,
+        on_response: Callable[[dict[str, Any]], None] | None = None,
     ) -> tuple[int, ExecutionResult]:
-        """Run a stored workflow (id/name) or a parsed one, persisting every node run."""
+        """Run a stored workflow (id/name) or a parsed one, persisting every node run.
+
+        ``start`` names the trigger node that fired (default: n8n's start node); ``on_response``
+        is told at once what a Respond to Webhook node answers, while the run goes on.
+        """
         wf = workflow if isinstance(workflow, Workflow) else parse_workflow(self.get(workflow).definition)
+        exec_id = self._new_execution(wf, mode, "running", os.getpid())
+        execution = self._execution(wf, exec_id, mode)
+        execution.on_webhook_response = on_response
+        execution.start(items, start)
+        self._save_state(exec_id, execution)
+        return exec_id, self._finish(exec_id, execution)
+
+    def _new_execution(self, wf: Workflow, mode: str, status: str, pid: int | None) -> int:
         with self.store.transaction() as s:
             row = ExecutionRow(
                 workflow_id=wf.id,
                 workflow_name=wf.name,
                 definition=json_safe(wf.raw),
                 mode=mode,
-                status="running",
+                status=status,
                 state={},
-                owner_pid=os.getpid(),
+                owner_pid=pid,
                 started_at=utcnow(),
             )
             s.add(row)
             s.flush()
-            exec_id = row.id
-        execution = self._execution(wf, exec_id, mode)
-        execution.start(items)
-        self._save_state(exec_id, execution)
-        return exec_id, self._finish(exec_id, execution)
+            return int(row.id)
 
-    def resume(self, exec_id: int, *, force: bool = False) -> ExecutionResult:
-        """Continue an interrupted or waiting execution from its last completed node."""
+    def enqueue(
+        self,
+        workflow: Workflow | str,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        mode: str = "manual",
+        start: str | None = None,
+    ) -> int:
+        """Store an execution as ``queued`` with its start task, for a worker to :meth:`run_stored`."""
+        wf = workflow if isinstance(workflow, Workflow) else parse_workflow(self.get(workflow).definition)
+        exec_id = self._new_execution(wf, mode, "queued", None)
+        execution = Execution(wf, mode=mode, execution_id=str(exec_id))
+        execution.start(items, start)
+        self._save_state(exec_id, execution)
+        return exec_id
+
+    def run_stored(self, exec_id: int) -> ExecutionResult:
+        """Run a ``queued`` execution (the Celery task body); a finished one is left alone."""
+        return self.resume(exec_id)
+
+    def resume(
+        self,
+        exec_id: int,
+        *,
+        force: bool = False,
+        items: list[dict[str, Any]] | None = None,
+        on_response: Callable[[dict[str, Any]], None] | None = None,
+    ) -> ExecutionResult:
+        """Continue an interrupted or waiting execution from its last completed node.
+
+        ``items`` are what a webhook brought to a Wait node waiting for one (its output).
+        """
         with self.store.read() as s:
             row = s.get(ExecutionRow, exec_id)
             if row is None:
@@ -199,7 +245,7 @@ class WorkflowService:
                     f"execution {exec_id} is still running in process {row.owner_pid}",
                     fix="Wait for it to finish, or stop that process first.",
                 )
-            definition, state, mode = row.definition, dict(row.state), row.mode
+            definition, state, mode, row_status = row.definition, dict(row.state), row.mode, row.status
             runs = s.scalars(
                 sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
             ).all()
@@ -208,12 +254,24 @@ class WorkflowService:
                 if r.status != "waiting":
                     run_data.setdefault(r.node, []).append(r.run)
         with self.store.transaction() as s:
-            live = s.get(ExecutionRow, exec_id)
-            assert live is not None
-            live.status, live.owner_pid, live.wait_till = "running", os.getpid(), None
+            # Compare-and-set on the status read above: of two resumers at once (a waiting
+            # webhook and the scheduler, two workers), one wins and the other is told.
+            result = s.execute(
+                sa.update(ExecutionRow)
+                .where(ExecutionRow.id == exec_id, ExecutionRow.status == row_status)
+                .values(status="running", owner_pid=os.getpid(), wait_till=None)
+            )
+            claimed = getattr(result, "rowcount", 1)
+        if not claimed:
+            raise WorkflowInputError(
+                f"execution {exec_id} was resumed by someone else just now",
+                fix="See its state with `iza workflows executions`.",
+            )
         wf = parse_workflow(definition)
         execution = self._execution(wf, exec_id, mode)
         execution.restore(run_data, state)
+        execution.resume_items = items
+        execution.on_webhook_response = on_response
         return self._finish(exec_id, execution)
 
     def resume_due(self, now: datetime | None = None) -> list[int]:
@@ -232,6 +290,26 @@ class WorkflowService:
         for exec_id in ids:
             self.resume(exec_id)
         return ids
+
+    def waiting_on_webhook(self, exec_id: int) -> dict[str, Any]:
+        """The Wait node an execution waits in for its webhook (name and response options)."""
+        with self.store.read() as s:
+            row = s.get(ExecutionRow, exec_id)
+            node_name = (row.last_node or "") if row is not None else ""
+            nodes = {n.get("name"): n for n in row.definition.get("nodes") or []} if row else {}
+            params = dict((nodes.get(node_name) or {}).get("parameters") or {})
+            if row is None or row.status != "waiting" or params.get("resume") not in ("webhook", "form"):
+                state = "no such execution" if row is None else f"it is {row.status}" + (
+                    " until a time, not for a webhook" if row.status == "waiting" else "")
+                raise NotFoundError(
+                    f"execution {exec_id} is not waiting for a webhook ({state})",
+                    fix="Call the resume URL of an execution whose Wait node waits for a webhook "
+                    "(see `iza workflows executions`).",
+                )
+        options = params.get("options") or {}
+        return {"node": node_name, "responseMode": params.get("responseMode"),
+                "responseCode": params.get("responseCode") or options.get("responseCode"),
+                "responseData": params.get("responseData"), "httpMethod": params.get("httpMethod")}
 
     def recover(self) -> list[int]:
         """Resume executions left ``running`` by a process that died."""
@@ -256,6 +334,7 @@ class WorkflowService:
             code_memory_mb=self.code_memory_mb,
             on_node_done=lambda ex, node, run: self._node_done(exec_id, ex, node, run),
             sleep=self.sleep,
+            services=NodeServices(self.settings, self.store) if self.settings is not None else None,
         )
 
     def _node_done(self, exec_id: int, execution: Execution, node: str, run: dict[str, Any]) -> None:
@@ -291,7 +370,11 @@ class WorkflowService:
             row.state = json_safe(execution.state())
 
     def _finish(self, exec_id: int, execution: Execution) -> ExecutionResult:
-        result = execution.run()
+        try:
+            result = execution.run()
+        finally:
+            if execution.services is not None:
+                execution.services.close()  # memory handles opened by IZA/AI nodes
         with self.store.transaction() as s:
             row = s.get(ExecutionRow, exec_id)
             assert row is not None
@@ -306,9 +389,13 @@ class WorkflowService:
         return result
 
     # ---- history --------------------------------------------------------------------------------------
-    def executions(self, workflow: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def executions(
+        self, workflow: str | None = None, limit: int = 50, *, exec_id: int | None = None
+    ) -> list[dict[str, Any]]:
         with self.store.read() as s:
             q = sa.select(ExecutionRow).order_by(ExecutionRow.id.desc()).limit(limit)
+            if exec_id is not None:
+                q = q.where(ExecutionRow.id == exec_id)
             if workflow:
                 wf_id = self.get(workflow).id
                 q = q.where(ExecutionRow.workflow_id == wf_id)
@@ -331,6 +418,26 @@ class WorkflowService:
                     }
                 )
             return out
+
+    def execution_detail(self, exec_id: int) -> dict[str, Any]:
+        """One execution with its node runs in order: status, timing and each output's items."""
+        summary = next((e for e in self.executions(limit=1, exec_id=exec_id)), None)
+        if summary is None:
+            raise NotFoundError(f"no execution {exec_id}", fix="See `iza workflows executions`.")
+        with self.store.read() as s:
+            runs = s.scalars(
+                sa.select(NodeRunRow).where(NodeRunRow.execution_id == exec_id).order_by(NodeRunRow.seq)
+            ).all()
+            nodes = []
+            for r in runs:
+                main = (r.run.get("data") or {}).get("main") or []
+                nodes.append({
+                    "seq": r.seq, "node": r.node, "status": r.status, "ms": r.execution_ms,
+                    "outputs": [[i.get("json", i) if isinstance(i, dict) else i for i in (out or [])]
+                                for out in main],
+                    "error": r.run.get("error"),
+                })
+        return {**summary, "nodes": nodes}
 
     def execution_output(self, exec_id: int) -> dict[str, Any]:
         """A stored execution in n8n's ``--rawOutput`` shape."""

@@ -8,6 +8,7 @@ memory and LLM nodes register themselves from their own packages when those land
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,8 +60,11 @@ def _load_builtin() -> None:
         markup,
         setnode,
         transform,
+        webhook,  # noqa: F401  (Respond to Webhook, IZA Event Trigger)
         xml,
     )
+    for extra in ("iza_nodes", "langchain", "langchain_chains", "langchain_vectors", "openai_legacy"):
+        importlib.import_module(f"iza.workflows.nodes.{extra}")
 
 
 def lookup(node_type: str) -> NodeFn | None:

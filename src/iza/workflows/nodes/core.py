@@ -170,7 +170,9 @@ def wait_node(ctx: NodeContext) -> Outputs:
     resume = ctx.param("resume", default="timeInterval")
     items = ctx.items
     if resume in ("webhook", "form"):
-        raise WaitRequested([items], None, webhook=True)
+        if ctx.execution.resumed_wait:  # resumed by its webhook: pass on what the request brought
+            return [ctx.execution.resume_items or items]
+        raise WaitRequested([items], _wait_limit(ctx), webhook=True)
     if resume == "specificTime":
         from datetime import datetime
 
@@ -187,6 +189,20 @@ def wait_node(ctx: NodeContext) -> Outputs:
         ctx.execution.wait(seconds)
         return [items]
     raise WaitRequested([items], time.time() + seconds)
+
+
+def _wait_limit(ctx: NodeContext) -> float | None:
+    """A webhook wait's time limit (``limitWaitTime``): then it resumes with its own items."""
+    if not ctx.param("limitWaitTime", default=False):
+        return None
+    if ctx.param("limitType", default="afterTimeInterval") == "atSpecifiedTime":
+        from datetime import datetime
+
+        when = str(ctx.param("maxDateAndTime"))
+        return datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+    amount = float(ctx.param("resumeAmount", default=1) or 0)
+    unit = str(ctx.param("resumeUnit", default="hours"))
+    return time.time() + amount * {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}.get(unit, 3600)
 
 
 @register("limit")
