@@ -15,29 +15,7 @@ FILES = sorted(p for p in FIXTURES.glob("*.json") if p.name != "index.json")
 
 #: Fixtures that do not pass yet (node types or behaviours not implemented). Strict: a fixture that
 #: starts passing fails here until it is removed from this list, so the list only shrinks.
-KNOWN_FAILING = frozenset(
-    {
-        "CompareDatasets__test__node__workflow.compareDatasets.forceInputNodeExecution",
-        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy",
-        "CompareDatasets__test__node__workflow.compareDatasets.fuzzy.missing_keys",
-        "CompareDatasets__test__node__workflow.compareDatasets",
-        "CompareDatasets__test__node__workflow.compareDatasets.skipFields",
-        "Files__ConvertToFile__test__toText.workflow",
-        "Files__ExtractFromFile__test__workflow.non_utf8_encoding",
-        "Files__test__convert_extract.workflow",
-        "HtmlExtract__test__workflow.dotNotation",
-        "Html__test__extractHtmlContent.workflow",
-        "ItemLists__test__node__workflow.update_2_1",
-        "Markdown__test__node__workflow.markdown",
-        "Merge__test__node__workflow.mixed.forceInputNodeExecution",
-        "Merge__test__node__workflow.update_2_1",
-        "SplitInBatches__test__SplitInBatches.combineData",
-        "SplitInBatches__test__SplitInBatches.workflow_v2",
-        "SplitInBatches__test__SplitInBatches.workflow_v2_done_variable",
-        "Xml__test__node__workflow.xml-valid-data",
-        "Xml__test__node__workflow.xml",
-    }
-)
+KNOWN_FAILING: frozenset[str] = frozenset()
 
 
 def test_corpus_is_complete() -> None:

@@ -18,6 +18,13 @@ from iza.workflows._context import NodeContext
 from iza.workflows._errors import NodeError, UnsupportedNode, WorkflowError
 from iza.workflows._model import Node, Workflow
 from iza.workflows._sandbox import JsSandbox, fast_copy, sandbox
+from iza.workflows._schedule import (
+    child_nodes,
+    declared_inputs,
+    enqueue_children,
+    is_trigger,
+    release_waiting,
+)
 from iza.workflows.nodes._registry import lookup
 
 if TYPE_CHECKING:
@@ -143,20 +150,31 @@ class Execution:
     def restore(self, run_data: dict[str, Any], state: dict[str, Any]) -> None:
         self.run_data = run_data
         self.stack = list(state.get("stack") or [])
-        self.waiting = dict(state.get("waiting") or {})
+        waiting = dict(state.get("waiting") or {})
+        # Checkpoints written before per-run slots held one entry per node: wrap it as slot "0".
+        self.waiting = {k: ({"0": v} if "inputs" in v else v) for k, v in waiting.items()}
         self.last_node = state.get("last_node")
         self.node_state = dict(state.get("node_state") or {})
 
     # ---- loop -----------------------------------------------------------------------------
     def run(self) -> ExecutionResult:
+        last_try: str | None = None
         try:
-            while True:
-                if not self.stack:
-                    if not self._release_waiting():
-                        break
+            while self.stack:
                 # The task stays on the stack until it has completed, so a checkpoint taken
                 # while it runs (or a crash) leaves it there to be run again on resume.
                 task = self.stack[0]
+                current_try = f"{task['node']}:{len(self.run_data.get(task['node'], []))}"
+                if current_try == last_try:
+                    raise WorkflowError(
+                        "Stopped execution because it seems to be in an endless loop",
+                        fix="A node waits for an input that never receives data; check its connections.",
+                    )
+                if not self._has_input_data(task):
+                    # n8n (v0): a node whose input slot has no data yet goes to the back.
+                    self.stack.append(self.stack.pop(0))
+                    last_try = current_try
+                    continue
                 try:
                     outputs = self._run_task(task)
                 except WaitRequested as wait:
@@ -171,21 +189,32 @@ class Execution:
                     self._checkpoint(task["node"], run)
                     return ExecutionResult("error", self.run_data, self.last_node, error=err.as_json())
                 self.stack.pop(0)
+                if outputs is None:
+                    # The node had no input to work on (or returned nothing): as in n8n it
+                    # leaves no run data and its branch ends here.
+                    continue
                 run = self._record(task, outputs, "success")
-                self._schedule_children(task["node"], outputs)
+                enqueue_children(self, task["node"], outputs, len(self.run_data[task["node"]]) - 1)
+                if not self.stack and self.waiting:
+                    release_waiting(self)
                 self._checkpoint(task["node"], run)
         except WorkflowError as err:
             info = {"message": err.message, "name": type(err).__name__}
             return ExecutionResult("error", self.run_data, self.last_node, error=info)
         return ExecutionResult("success", self.run_data, self.last_node)
 
-    def _release_waiting(self) -> bool:
-        """Nothing left to run: start the first node still waiting for inputs (n8n runs it)."""
-        for name in list(self.waiting):
-            entry = self.waiting.pop(name)
-            self.stack.append(entry)
+    def _has_input_data(self, task: dict[str, Any]) -> bool:
+        """n8n's ``ensureInputData``: in v0 every connected input slot must hold data."""
+        if self.workflow.execution_order == "v1":
             return True
-        return False
+        ins = self.workflow.parents.get(task["node"]) or {}
+        inputs = task.get("inputs") or []
+        for idx in range(max(ins) + 1 if ins else 0):
+            if not any(not self.workflow.nodes[src].disabled for src, _ in ins.get(idx, [])):
+                return True
+            if idx >= len(inputs) or inputs[idx] is None:
+                return False
+        return True
 
     def _record(
         self,
@@ -216,65 +245,51 @@ class Execution:
         if self.on_node_done is not None:
             self.on_node_done(self, name, run)
 
-    def _schedule_children(self, name: str, outputs: list[list[Item]]) -> None:
-        run_index = len(self.run_data.get(name, [])) - 1
-        new: list[dict[str, Any]] = []
-        for out_idx, dests in enumerate(self.workflow.children.get(name, [])):
-            items = outputs[out_idx] if out_idx < len(outputs) else []
-            dests = self._ordered(dests)
-            for dest, in_idx in dests:
-                if self.workflow.nodes[dest].disabled and self.workflow.nodes[dest].kind == "stickyNote":
-                    continue
-                src = {"previousNode": name, "previousNodeOutput": out_idx, "previousNodeRun": run_index}
-                n_inputs = self.workflow.input_count(dest)
-                if n_inputs <= 1:
-                    if items:
-                        new.append({"node": dest, "inputs": [items], "source": [src]})
-                    continue
-                entry = self.waiting.setdefault(
-                    dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs}
-                )
-                if entry["inputs"][in_idx] is not None:
-                    # This input already has data waiting: the node runs with what it has first.
-                    new.append(self.waiting.pop(dest))
-                    entry = self.waiting.setdefault(
-                        dest, {"node": dest, "inputs": [None] * n_inputs, "source": [None] * n_inputs}
-                    )
-                entry["inputs"][in_idx] = items
-                entry["source"][in_idx] = src
-                if all(x is not None for x in entry["inputs"]):
-                    new.append(self.waiting.pop(dest))
-        if self.workflow.execution_order == "v1":
-            self.stack[:0] = new
-        else:
-            self.stack.extend(new)
-
-    def _ordered(self, dests: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        if self.workflow.execution_order != "v1":
-            return dests
-
-        def pos(d: tuple[str, int]) -> tuple[float, float]:
-            p = self.workflow.nodes[d[0]].raw.get("position") or [0, 0]
-            return (float(p[1]), float(p[0]))
-
-        return sorted(dests, key=pos)
-
     # ---- one node ---------------------------------------------------------------------------
-    def _run_task(self, task: dict[str, Any]) -> list[list[Item]]:
+    def _run_task(self, task: dict[str, Any]) -> list[list[Item]] | None:
         node = self.workflow.nodes[task["node"]]
-        inputs = [list(x) if x is not None else [] for x in task["inputs"]]
+        inputs: list[list[Item] | None] = [list(x) if x is not None else None for x in task["inputs"]]
+        inputs += [[] for _ in range(declared_inputs(self.workflow, node.name) - len(inputs))]
         task["_start"] = int(time.time() * 1000)
         t0 = time.perf_counter()
         try:
-            return self._execute(node, inputs, task)
+            outputs = self._execute(node, inputs, task)
         finally:
             task["_elapsed"] = int((time.perf_counter() - t0) * 1000)
+        if node.setting("alwaysOutputData") and not (outputs and outputs[0]):
+            outputs = [[{"json": {}}], *(outputs or [])[1:]]
+        return outputs
 
-    def _execute(self, node: Node, inputs: list[list[Item]], task: dict[str, Any]) -> list[list[Item]]:
+    def _has_items(self, node: Node, inputs: list[list[Item] | None], task: dict[str, Any]) -> bool:
+        """n8n's ``prepareConnectionInputData``: does the node have items to work on?"""
+        if is_trigger(node):
+            return True
+        if self.workflow.execution_order == "v1":
+            return any(inputs)
+        if inputs and inputs[0]:
+            return True
+        # v0: the first input is empty and can no longer receive data; data that looped back
+        # from a node further down the workflow on another input keeps a loop running.
+        sources = task.get("source") or []
+        if not sources or sources[0] is not None:
+            return False
+        below = set(child_nodes(self.workflow, node.name)) | {node.name}
+        return any(
+            data and idx < len(sources) and sources[idx] and sources[idx].get("previousNode") in below
+            for idx, data in enumerate(inputs)
+        )
+
+    def _execute(
+        self, node: Node, raw_inputs: list[list[Item] | None], task: dict[str, Any]
+    ) -> list[list[Item]] | None:
         if self.use_pin_data and node.name in self.workflow.pin_data:
             return [[_as_item(i) for i in self.workflow.pin_data[node.name]]]
         if node.disabled:
-            return [fast_copy(inputs[0]) if inputs else []]
+            first = raw_inputs[0] if raw_inputs else None
+            return None if first is None else [fast_copy(first)]
+        if not self._has_items(node, raw_inputs, task):
+            return None
+        inputs = [x if x is not None else [] for x in raw_inputs]
         self.resumed_wait = bool(task.get("_resume"))
         fn = lookup(node.type)
         if fn is None:
@@ -302,13 +317,14 @@ class Execution:
                 time.sleep(min(wait_ms, 5000) / 1000 * attempt)
                 continue
             return self._on_error(node, inputs, error)
-        outputs = [[_normalise(i, idx) for idx, i in enumerate(out)] for out in outputs]
-        if node.setting("alwaysOutputData") and not any(outputs):
-            outputs = [[{"json": {}}], *outputs[1:]] if outputs else [[{"json": {}}]]
-        return outputs
+        if outputs is None:
+            return None
+        return [[_normalise(i, idx) for idx, i in enumerate(out or [])] for out in outputs]
 
     def _on_error(self, node: Node, inputs: list[list[Item]], error: NodeError) -> list[list[Item]]:
         mode = node.on_error
+        if error.whole_node and mode in ("continueRegularOutput", "continueErrorOutput"):
+            return [fast_copy(inputs[0]) if inputs else []]
         if mode == "continueRegularOutput":
             return [[{"json": {"error": error.reason}}]]
         if mode == "continueErrorOutput":

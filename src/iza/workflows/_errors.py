@@ -34,6 +34,7 @@ class NodeError(WorkflowError):
         parameter: str | None = None,
         line: int | None = None,
         name: str = "NodeOperationError",
+        whole_node: bool = False,
     ) -> None:
         where = f"node {node!r}"
         if parameter:
@@ -47,6 +48,9 @@ class NodeError(WorkflowError):
         self.parameter = parameter
         self.line = line
         self.name = name
+        #: The node failed as a whole rather than per item (n8n nodes that do not handle
+        #: "continue on fail" themselves): with continue-on-fail, n8n passes the input on.
+        self.whole_node = whole_node
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -101,6 +101,14 @@ def _source() -> str:
     )
 
 
+#: Vendored libraries loaded on demand (see ``js/`` for their licences), in load order.
+_LIBRARIES: dict[str, tuple[str, ...]] = {
+    "markdown": ("node-html-markdown.bundle.js", "showdown.min.js", "markdown.js"),
+    "html": ("html-extract.bundle.js", "html.js"),
+    "sheet": ("xlsx.core.min.js", "sheet.js"),
+}
+
+
 class JsSandbox:
     """A V8 context with the IZA runtime loaded; not thread-safe (one per thread)."""
 
@@ -121,6 +129,7 @@ class JsSandbox:
         self._pending: list[str] = []
         self._ctx_nodes: set[str] = set()
         self._moment = False
+        self._libraries: set[str] = set()
 
     def queue(self, statement: str) -> None:
         """Run ``statement`` (trusted runtime code) just before the next call."""
@@ -133,6 +142,20 @@ class JsSandbox:
             for name in ("moment.min.js", "moment-timezone.min.js"):
                 self._ctx.eval((pkg / name).read_text(encoding="utf-8"))
             self._moment = True
+
+    def ensure_library(self, name: str) -> None:
+        """Load a vendored library on first use (``markdown``: node-html-markdown + showdown;
+        ``html``: cheerio + html-to-text; ``sheet``: SheetJS)."""
+        if name in self._libraries:
+            return
+        pkg = resources.files("iza.workflows") / "js"
+        for file in _LIBRARIES[name]:
+            code = (pkg / file).read_text(encoding="utf-8")
+            if file.endswith(".bundle.js"):
+                # npm bundles read ``process.env`` for debug switches; V8 alone has no ``process``.
+                code = f"(function (process) {{\n{code}\n}})({{ env: {{}} }});"
+            self._ctx.eval(code)
+        self._libraries.add(name)
 
     def call_raw(self, fn: str, payload: Any) -> dict[str, Any]:
         """Call a global runtime function taking and returning JSON text."""

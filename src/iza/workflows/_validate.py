@@ -9,7 +9,7 @@ from iza.errors import IzaError
 from iza.workflows._model import parse_workflow
 from iza.workflows.nodes._registry import is_supported
 
-__all__ = ["validate_data", "validate_file"]
+__all__ = ["looks_like_workflow", "validate_data", "validate_file"]
 
 #: Types that never run (canvas notes) and need no implementation.
 _INERT = {"n8n-nodes-base.stickyNote"}
@@ -47,3 +47,18 @@ def validate_file(path: str | Path) -> dict[str, Any]:
             "errors": [f"cannot read {p}: {exc}"],
         }
     return validate_data(text, str(p))
+
+
+def looks_like_workflow(path: str | Path) -> bool:
+    """False only for readable JSON that is clearly not a workflow (no ``nodes`` key), such as an
+    ``index.json`` next to the workflows; unreadable or malformed files count as workflows so
+    that validation reports them instead of hiding them."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    return isinstance(data, dict) and "nodes" in data

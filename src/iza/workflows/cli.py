@@ -43,10 +43,25 @@ def workflows_group() -> None:
 def validate_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     """Check workflow files: structure, and which node types IZA cannot run."""
     from iza._system import wire_workflow_nodes
-    from iza.workflows._validate import validate_file
+    from iza.workflows._validate import looks_like_workflow, validate_file
 
     wire_workflow_nodes()
-    results = [validate_file(f) for f in _files(paths)]
+
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for p in paths:
+        if Path(p).is_dir():
+            # Folder mode: JSON that is not a workflow (an index, a config) is skipped with a note;
+            # a file named explicitly is always validated, so a non-workflow there is an error.
+            for f in _files((p,)):
+                (files if looks_like_workflow(f) else skipped).append(f)
+        else:
+            files.append(Path(p))
+    if skipped:
+        names = ", ".join(str(f) for f in skipped)
+        click.echo(f"note: skipped {len(skipped)} JSON file(s) that are not workflows (no 'nodes'): {names}",
+                   err=True)
+    results = [validate_file(f) for f in files]
     if as_json:
         emit_json(results)
     else:

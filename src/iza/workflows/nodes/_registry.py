@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from iza.workflows._context import NodeContext
@@ -19,7 +19,8 @@ __all__ = ["NodeFn", "Outputs", "is_supported", "lookup", "register", "supported
 
 Item = dict[str, Any]
 Outputs = list[list[Item]]
-NodeFn = Callable[["NodeContext"], Outputs]
+#: A node returns one item list per output, or None for "no output, end this branch" (n8n's null).
+NodeFn = Callable[["NodeContext"], Outputs | None]
 
 _NODES: dict[str, NodeFn] = {}
 _LOADED = False
@@ -29,10 +30,13 @@ def _full(name: str) -> str:
     return name if "." in name else f"n8n-nodes-base.{name}"
 
 
-def register(*names: str) -> Callable[[NodeFn], NodeFn]:
+F = TypeVar("F", bound=NodeFn)
+
+
+def register(*names: str) -> Callable[[F], F]:
     """Decorator: ``@register("set")`` makes the function run ``n8n-nodes-base.set`` nodes."""
 
-    def deco(fn: NodeFn) -> NodeFn:
+    def deco(fn: F) -> F:
         for name in names:
             _NODES[_full(name)] = fn
         return fn
@@ -57,6 +61,7 @@ def _load_builtin() -> None:
         setnode,
         transform,
         webhook,  # noqa: F401  (Respond to Webhook, IZA Event Trigger)
+        xml,
     )
     for extra in ("iza_nodes", "langchain", "langchain_chains", "langchain_vectors", "openai_legacy"):
         importlib.import_module(f"iza.workflows.nodes.{extra}")

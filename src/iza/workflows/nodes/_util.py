@@ -29,7 +29,8 @@ def split_path(path: str) -> list[str | int]:
 
 
 def get_path(obj: Any, path: str, default: Any = MISSING, dot: bool = True) -> Any:
-    if not dot:
+    if not dot or (isinstance(obj, dict) and path in obj):
+        # lodash ``get``: a key that exists as written wins over reading it as a path.
         return obj.get(path, default) if isinstance(obj, dict) else default
     cur = obj
     for part in split_path(path):

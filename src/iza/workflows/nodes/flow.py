@@ -507,15 +507,18 @@ def merge_node(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n 
                 raise NodeError(
                     ctx.node.name, f'You need to define both fields in "Fields to Match" for pair {idx + 1}'
                 )
-        if v < 2.1 and in1 and in2:
+        if v < 2.1 and in1:
+            # Merge 2.0 checks both inputs before anything else and fails as a whole.
             for label, items, key in (("Input 1", in1, "field1"), ("Input 2", in2, "field2")):
                 for pair in field_pairs:
-                    if items and not any(
+                    if not any(
                         get_path(it.get("json") or {}, str(pair[key]), UNDEFINED) is not UNDEFINED
                         for it in items
                     ):
                         raise NodeError(
-                            ctx.node.name, f"Field '{pair[key]}' is not present in any of items in '{label}'"
+                            ctx.node.name,
+                            f"Field '{pair[key]}' is not present in any of items in '{label}'",
+                            whole_node=True,
                         )
         return [_by_fields(ctx, in1, in2, field_pairs, join, ctx.param("outputDataFrom", 0, "both"), options)]
     raise NodeError(ctx.node.name, f"Merge mode {mode!r} is not supported")
@@ -523,28 +526,28 @@ def merge_node(ctx: NodeContext) -> Outputs:  # noqa: C901  (one branch per n8n 
 
 # ---- Loop over items ----------------------------------------------------------------------
 @register("splitInBatches")
-def split_in_batches(ctx: NodeContext) -> Outputs:
-    """Loop Over Items. The node's context (``noItemsLeft``, ``currentRunIndex``, ``maxRunIndex``,
-    ``done``) is visible to expressions as ``$node["Name"].context``."""
+def split_in_batches(ctx: NodeContext) -> Outputs | None:
+    """Split In Batches / Loop Over Items. The node's context (``noItemsLeft``,
+    ``currentRunIndex``, ``maxRunIndex``, ``done``) is visible to expressions as
+    ``$node["Name"].context``. Outputs: v1 one output (and no output at all once the items are used
+    up, which ends the branch); v2 ``[loop, done]``; v3 ``[done, loop]``."""
     state = ctx.execution.node_state.setdefault(ctx.node.name, {})
     size = max(int(ctx.param("batchSize", 0, 10 if ctx.version < 3 else 1)), 1)
-    reset = bool(ctx.param("options.reset", 0, False))
-    if "items" not in state or reset or state.get("done"):
+    reset = ctx.param("options.reset", 0, False) is True
+    if "items" not in state or reset or (ctx.version >= 3 and state.get("done")):
         items = [fast_copy(i) for i in ctx.items]
         state.clear()
         state.update({"items": items, "processed": [], "done": False, "currentRunIndex": 0,
                       "maxRunIndex": -(-len(items) // size)})
-        first = True
     else:
-        first = False
         state["currentRunIndex"] = int(state.get("currentRunIndex", 0)) + 1
         if ctx.version >= 2:
-            state["processed"].extend(ctx.items)
+            state["processed"].extend(fast_copy(i) for i in ctx.items)
     batch, state["items"] = state["items"][:size], state["items"][size:]
     state["noItemsLeft"] = not state["items"]
     if ctx.version < 2:
-        return [batch]
-    if batch or first:
-        return [[], batch]
-    state["done"] = True
-    return [list(state["processed"]), []]
+        return [batch] if batch else None
+    state["done"] = not batch
+    if ctx.version < 3:
+        return [batch, []] if batch else [[], list(state["processed"])]
+    return [[], batch] if batch else [list(state["processed"]), []]

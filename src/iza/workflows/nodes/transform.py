@@ -87,7 +87,8 @@ def aggregate(ctx: NodeContext) -> Outputs:
             else:
                 values.append(v)
         out[target] = values
-    if ctx.version >= 2 and fields and not any(found_any.values()) and items:
+    strict = ctx.version >= 3 if ctx.node.kind == "itemLists" else ctx.version >= 2
+    if strict and fields and not any(found_any.values()) and items:
         missing = next(iter(found_any))
         raise _missing_field(ctx, missing)
     return [[{"json": out}]] if items else [[]]
@@ -360,11 +361,13 @@ def summarize(ctx: NodeContext) -> Outputs:
         if items and not any(
             get_path(it.get("json") or {}, f, UNDEFINED, dot) is not UNDEFINED for it in items
         ):
-            if not cont and not (ctx.node.kind == "summarize" and ctx.version >= 1.1):
+            lenient = ctx.version >= 1.1 if ctx.node.kind == "summarize" else 2.1 <= ctx.version < 3
+            if not cont and not lenient:
                 raise NodeError(
                     ctx.node.name,
                     f"The field '{f}' does not exist in any items",
                     fix="Check the field name, or enable 'Continue if Field Not Found'.",
+                    whole_node=ctx.node.kind == "itemLists",
                 )
     groups: dict[str, tuple[list[Any], list[int]]] = {}
     for i, it in enumerate(items):
@@ -446,9 +449,31 @@ def _rename_regex(obj: Any, pattern: Any, repl: str, depth: int, level: int = 0)
 
 
 # ---- Item Lists (legacy bundle) --------------------------------------------------------------------
+def _item_lists_v2_checks(ctx: NodeContext, op: str) -> None:
+    """Item Lists 2.0 fails as a whole when a field is missing everywhere (2.1 carries on)."""
+    dot = _dot(ctx)
+    if op == "splitOutItems":
+        for i, it in enumerate(ctx.items):
+            f = js_string(ctx.param("fieldToSplitOut", i, ""))
+            if get_path(it.get("json") or {}, f, UNDEFINED, dot) is UNDEFINED:
+                raise NodeError(ctx.node.name, f"Couldn't find the field '{f}' in the input data",
+                                fix="Check the field name.", whole_node=True)
+    elif op == "aggregateItems" and ctx.param("aggregate", 0, "") != "aggregateAllItemData":
+        if ctx.param("options.keepMissing", 0, False):
+            return
+        for entry in ctx.param("fieldsToAggregate.fieldToAggregate", 0, []) or []:
+            f = str(entry.get("fieldToAggregate", ""))
+            values = (get_path(it.get("json") or {}, f, UNDEFINED, dot) for it in ctx.items)
+            if all(v is UNDEFINED for v in values):
+                raise NodeError(ctx.node.name, f"Couldn't find the field '{f}' in the input data",
+                                fix="Check the field name.", whole_node=True)
+
+
 @register("itemLists")
 def item_lists(ctx: NodeContext) -> Outputs:
     op = ctx.param("operation", 0, "splitOutItems")
+    if 2 <= ctx.version < 2.1:
+        _item_lists_v2_checks(ctx, op)
     if op in ("aggregateItems", "concatenateItems"):
         return aggregate(ctx)
     if op == "splitOutItems":
