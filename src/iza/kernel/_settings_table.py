@@ -140,6 +140,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workflows.event_triggers", True, "Start active workflows whose IZA Event Trigger "
             "matches a domain event published in this process (`iza serve`, CLI commands).",
             type=bool),
+    Setting("workflows.smtp_host", "", "SMTP server of the Send Email node (empty: sending mail fails "
+            "with a message saying to set it)."),
+    Setting("workflows.smtp_port", 587, "SMTP server port of the Send Email node.", type=int),
+    Setting("workflows.smtp_user", "", "SMTP login of the Send Email node (empty: no login); the "
+            "password is the IZA_SMTP_PASSWORD secret."),
+    Setting("workflows.smtp_security", "starttls", "How the Send Email node secures its SMTP "
+            "connection: starttls, tls (implicit, port 465) or none.", choices=("starttls", "tls", "none")),
     # ---- business -------------------------------------------------------------------------
     Setting("business.timezone", "UTC", "Time zone for month boundaries in revenue reports."),
     Setting("stripe.api_base", "", "Stripe API base URL (empty: Stripe's own)."),
@@ -160,6 +167,7 @@ SECRETS: tuple[Secret, ...] = (
     Secret("GEMINI_API_KEY", "Google Gemini API key."),
     Secret("GOOGLE_API_KEY", "Google API key (used when GEMINI_API_KEY is not set)."),
     Secret("IZA_OPENAI_COMPAT_API_KEY", "API key for the local OpenAI-compatible server, if any."),
+    Secret("IZA_SMTP_PASSWORD", "Password of workflows.smtp_user for the Send Email node."),
     Secret("STRIPE_API_KEY", "Stripe secret key (sk_…)."),
     Secret("STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret(s), comma-separated."),
     Secret("IZA_SECRET_KEY", "Signs dashboard sessions; default: a key generated in the data home."),

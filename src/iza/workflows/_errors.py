@@ -56,7 +56,8 @@ class NodeError(WorkflowError):
         return {
             "message": self.reason,
             "name": self.name,
-            "description": self.description,
+            # n8n's description slot; without one, the fix we know (what to set or change)
+            "description": self.description or self.fix,
             "node": self.node,
             "parameter": self.parameter,
             "line": self.line,

@@ -54,6 +54,7 @@ def _load_builtin() -> None:
         compare,
         core,
         dates,
+        email,
         files,
         flow,
         http,
