@@ -128,10 +128,13 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds.", type=float),
     Setting("workflows.code_memory_mb", 256, "Heap limit of the JavaScript sandbox, in MiB.", type=int),
     Setting("workflows.scheduler", True, "Run the workflow scheduler inside `iza serve`: schedule "
-            "triggers of active workflows fire, waiting executions resume when due. Turn it off on "
-            "all but one server process.", type=bool),
+            "triggers of active workflows fire, waiting executions resume when due. With several "
+            "servers on one store, only the holder of the scheduler lease fires.", type=bool),
     Setting("workflows.scheduler_tick_s", 1.0, "How often the scheduler looks for due triggers, in "
             "seconds.", type=float),
+    Setting("workflows.scheduler_lease_s", 15.0, "Time-to-live of the scheduler lease: with several "
+            "servers on one store only the lease holder fires schedules; another takes over this many "
+            "seconds after it dies.", type=float),
     Setting("workflows.executor", "inline", "Where triggered and queued workflow executions run: "
             "'inline' (threads of the process that triggered them) or 'celery' (workers).",
             choices=("inline", "celery")),

@@ -7,8 +7,10 @@ without sleeping; :meth:`Scheduler.tick` does one pass and can be called directl
 
 Like n8n, a rule's first fire is its next time after the workflow is seen active, and fires missed
 while the server was down are not made up: after a fire, the next time is the first one after
-*now*. Editing or re-activating a workflow reschedules it. One server process should run the
-scheduler (``workflows.scheduler = false`` on the others), as each would fire every rule.
+*now*. Editing or re-activating a workflow reschedules it. When several server processes share a
+store, each runs a scheduler but only the holder of the store's ``scheduler`` lease
+(:class:`~iza.workflows._lease.Lease`) fires rules and resumes waits; another takes over within
+the lease's time-to-live when the holder stops or dies.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from iza.errors import IzaError
 from iza.kernel.store import utcnow
 from iza.workflows._dispatch import ActiveWorkflows, Dispatcher
+from iza.workflows._lease import Lease
 from iza.workflows._model import Workflow
 from iza.workflows._triggers import ScheduleRule, schedule_item, schedule_rules
 
@@ -46,8 +49,10 @@ class Scheduler:
 
     def __init__(self, dispatcher: Dispatcher, *, timezone: str = "America/New_York",
                  clock: Callable[[], datetime] = utcnow, tick_s: float = 1.0,
-                 resume_waiting: bool = True) -> None:
+                 resume_waiting: bool = True, lease: Lease | None = None) -> None:
         self.dispatcher = dispatcher
+        #: With a lease, this scheduler fires only while it holds it (several servers, one store).
+        self.lease = lease
         self.active = ActiveWorkflows(dispatcher.service)
         self.timezone = timezone
         self.clock = clock
@@ -66,6 +71,10 @@ class Scheduler:
         """Fire every rule that is due at ``now`` (default: the clock) and resume due waits."""
         now = now or self.clock()
         fired: list[Fired] = []
+        if self.lease is not None and not self.lease.hold(now):
+            with self._lock:  # another server fires; start afresh if this one takes over later
+                self._next.clear()
+            return fired
         with self._lock:
             seen: set[tuple[str, str]] = set()
             seen_wf: set[str] = set()
@@ -146,3 +155,8 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.lease is not None:
+            try:
+                self.lease.release()
+            except Exception:  # a store already closed: the lease simply runs out
+                logger.warning("workflow scheduler lease not released", exc_info=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from iza.kernel.store import Base, UTCDateTime, utcnow
 
-__all__ = ["ExecutionRow", "NodeRunRow", "WorkflowRow", "bump_generation", "generation"]
+__all__ = ["ExecutionRow", "LeaseRow", "NodeRunRow", "WorkflowRow", "bump_generation", "generation"]
 
 
 class WorkflowRow(Base):
@@ -29,6 +29,16 @@ class WorkflowRow(Base):
     source: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeaseRow(Base):
+    """A named lease: only its holder acts until it expires (the scheduler's, see ``_lease``)."""
+
+    __tablename__ = "workflow_leases"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ExecutionRow(Base):

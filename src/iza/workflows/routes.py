@@ -32,6 +32,7 @@ from iza.kernel.config import Settings
 from iza.kernel.store import Store, utcnow
 from iza.web.app import error_body
 from iza.workflows._dispatch import Dispatcher
+from iza.workflows._lease import Lease
 from iza.workflows._scheduler import Scheduler
 from iza.workflows._webhooks import WebhookAnswer, WebhookRequest, Webhooks
 from iza.workflows.service import WorkflowService
@@ -71,7 +72,8 @@ def _runtime(app: FastAPI) -> TriggerRuntime:
         dispatcher = Dispatcher(service, settings)
         clock = getattr(app.state, "workflow_clock", None) or utcnow
         scheduler = Scheduler(dispatcher, timezone=service.timezone, clock=clock,
-                              tick_s=float(settings["workflows.scheduler_tick_s"]))
+                              tick_s=float(settings["workflows.scheduler_tick_s"]),
+                              lease=Lease(store, ttl_s=float(settings["workflows.scheduler_lease_s"])))
         rt = TriggerRuntime(service, dispatcher, Webhooks(service, dispatcher), scheduler)
         app.state.workflow_triggers = rt
     return rt
