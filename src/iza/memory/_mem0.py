@@ -39,7 +39,7 @@ from typing import Any
 from iza.errors import ConfigError, MissingDependency, StoreError
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
 from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, iso
-from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights, fts_match, fuse, query_terms
+from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights, fts_match, fuse, query_terms, sql_filters
 from iza.memory._sqlite_write import ensure_fts, fts_table
 
 __all__ = ["Mem0MemoryStore"]
@@ -497,22 +497,8 @@ class Mem0MemoryStore(MemoryStore):
                 )
             }
         # Candidates from both, then the same filters on the side table (so lexical hits obey them).
-        clauses, args = ["namespace = ?", "expires > ?"], [q.namespace, now]
-        if q.kinds:
-            clauses.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
-            args += list(q.kinds)
-        if q.subject:
-            clauses.append("subject = ?")
-            args.append(q.subject)
-        for key, value in q.metadata.items():
-            clauses.append("json_extract(metadata, ?) = ?")
-            args += ["$." + '"' + key.replace('"', "") + '"', value]
-        if q.since is not None:
-            clauses.append("t >= ?")
-            args.append(q.since)
-        if q.until is not None:
-            clauses.append("t <= ?")
-            args.append(q.until)
+        clauses, args = sql_filters(q, "t")
+        clauses[:0], args[:0] = ["namespace = ?", "expires > ?"], [q.namespace, now]
         ids = builtins.list(dense)
         seqs = builtins.list(lexical)
         marks = ", ".join("?" * len(ids)) or "NULL", ", ".join("?" * len(seqs)) or "NULL"

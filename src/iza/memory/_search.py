@@ -20,13 +20,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["DEFAULT_WEIGHTS", "FusionWeights", "fts_match", "fuse", "query_terms"]
+    from iza.memory._records import SearchQuery
+
+__all__ = ["DEFAULT_WEIGHTS", "FusionWeights", "fts_match", "fuse", "query_terms", "sql_filters"]
 
 _STOP = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been
@@ -114,3 +116,27 @@ def fuse(
     if not math.isfinite(float(score.sum())):
         score = np.nan_to_num(score)
     return score.astype(np.float32), parts
+
+
+def sql_filters(q: SearchQuery, time_expr: str) -> tuple[list[str], list[Any]]:
+    """SQLite ``WHERE`` clauses (to be joined with AND) and their parameters for a query's kind,
+    subject, metadata and time filters; ``time_expr`` is the column or expression holding the
+    record's time in the caller's table."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    if q.kinds:
+        clauses.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
+        args += list(q.kinds)
+    if q.subject:
+        clauses.append("subject = ?")
+        args.append(q.subject)
+    for key, value in q.metadata.items():
+        clauses.append("json_extract(metadata, ?) = ?")
+        args += ["$." + '"' + key.replace('"', "") + '"', value]
+    if q.since is not None:
+        clauses.append(f"{time_expr} >= ?")
+        args.append(q.since)
+    if q.until is not None:
+        clauses.append(f"{time_expr} <= ?")
+        args.append(q.until)
+    return clauses, args

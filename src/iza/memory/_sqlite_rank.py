@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from iza.memory._records import SearchQuery
-from iza.memory._search import FusionWeights, fts_match, fuse, query_terms
+from iza.memory._search import FusionWeights, fts_match, fuse, query_terms, sql_filters
 from iza.memory._vectors import NamespaceIndex
 
 if TYPE_CHECKING:
@@ -30,23 +30,7 @@ def _filter_mask(
 ) -> npt.NDArray[np.bool_] | None:
     import numpy as np
 
-    clauses: list[str] = []
-    args: list[Any] = []
-    if q.kinds:
-        clauses.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
-        args += list(q.kinds)
-    if q.subject:
-        clauses.append("subject = ?")
-        args.append(q.subject)
-    for key, value in q.metadata.items():
-        clauses.append("json_extract(metadata, ?) = ?")
-        args += ["$." + '"' + key.replace('"', "") + '"', value]
-    if q.since is not None:
-        clauses.append("COALESCE(event_time, created_at) >= ?")
-        args.append(q.since)
-    if q.until is not None:
-        clauses.append("COALESCE(event_time, created_at) <= ?")
-        args.append(q.until)
+    clauses, args = sql_filters(q, "COALESCE(event_time, created_at)")
     if not clauses:
         return None
     sql = "SELECT seq FROM records WHERE namespace = ? AND " + " AND ".join(clauses) + " ORDER BY seq"
