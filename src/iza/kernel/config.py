@@ -20,7 +20,7 @@ from typing import Any
 from iza.errors import ConfigError
 from iza.kernel._settings_table import SECRETS, SETTINGS, Secret, Setting
 
-__all__ = ["SECRETS", "SETTINGS", "Secret", "Setting", "Settings", "load", "redact_url"]
+__all__ = ["SECRETS", "SETTINGS", "Secret", "Setting", "Settings", "load", "redact_url", "set_library_env"]
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 _SECRET_NAMES = frozenset(s.env for s in SECRETS)
@@ -249,3 +249,13 @@ def load(
     )
     secrets = {s.env: env.get(s.env, "") for s in SECRETS}
     return Settings(home_path, values, sources, secrets, warnings)
+
+
+def set_library_env(name: str, value: str, *, only_if_unset: bool = False) -> None:
+    """Set an environment variable a third-party library reads at import time and offers no other
+    switch for (mem0's ``MEM0_TELEMETRY``). Kept here so that this module stays the only one that
+    touches ``os.environ``; callers say in a comment why the library needs it."""
+    if only_if_unset:
+        os.environ.setdefault(name, value)
+    else:
+        os.environ[name] = value

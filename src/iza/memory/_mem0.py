@@ -27,7 +27,6 @@ from __future__ import annotations
 import builtins
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from iza.errors import ConfigError, MissingDependency, StoreError
+from iza.kernel.config import set_library_env
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
 from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, iso
 from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights, fts_match, fuse, query_terms, sql_filters
@@ -130,12 +130,11 @@ def _mem0_filters(q: SearchQuery) -> dict[str, Any]:
 
 def _open_mem0(folder: Path, embedder: Embedder) -> Any:
     # mem0 reads these two switches from the environment when first imported (there is no
-    # config field for either). IZA's rule is that only the settings module reads os.environ;
-    # this is a write, made once, before the import, and it only narrows what mem0 does:
+    # config field for either); they are set before the import, and only narrow what mem0 does:
     # MEM0_TELEMETRY=False stops PostHog (no client is built, nothing is posted) and MEM0_DIR
     # keeps mem0's config file in the data home instead of creating ~/.mem0.
-    os.environ["MEM0_TELEMETRY"] = "False"  # noqa: TID251
-    os.environ.setdefault("MEM0_DIR", str(folder))  # noqa: TID251
+    set_library_env("MEM0_TELEMETRY", "False")
+    set_library_env("MEM0_DIR", str(folder), only_if_unset=True)
     try:
         from mem0 import Memory  # type: ignore[import-untyped]
         from mem0.configs.base import MemoryConfig  # type: ignore[import-untyped]
