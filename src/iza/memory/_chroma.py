@@ -25,7 +25,7 @@ from typing import Any
 
 from iza.errors import ConfigError, StoreError
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
-from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, iso
+from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, history_entries
 from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights, query_terms
 
 __all__ = ["ChromaMemoryStore"]
@@ -312,28 +312,11 @@ class ChromaMemoryStore(MemoryStore):
         rows = sorted(
             zip(got["documents"], got["metadatas"], strict=True), key=lambda dm: int(dm[1]["version"])
         )
-        out = [
-            {
-                "version": int(m["version"]),
-                "text": d,
-                "metadata": json.loads(m["meta_json"]),
-                "importance": m["importance"],
-                "replaced_at": iso(m["changed_at"]),
-                "action": m["action"],
-            }
-            for d, m in rows
-        ]
-        out.append(
-            {
-                "version": len(out) + 1,
-                "text": cur.text,
-                "metadata": dict(cur.metadata),
-                "importance": cur.importance,
-                "replaced_at": None,
-                "action": "current",
-            }
+        return history_entries(
+            ((int(m["version"]), d, json.loads(m["meta_json"]), m["importance"], m["changed_at"],
+              m["action"]) for d, m in rows),
+            cur,
         )
-        return out
 
     def search(self, query: SearchQuery) -> builtins.list[SearchHit]:
         return self.search_many([query])[0]

@@ -38,7 +38,7 @@ from typing import Any
 from iza.errors import ConfigError, MissingDependency, StoreError
 from iza.kernel.config import set_library_env
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
-from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, iso
+from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, history_entries, iso
 from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights, fts_match, fuse, query_terms, sql_filters
 from iza.memory._sqlite_write import ensure_fts, fts_table
 
@@ -441,14 +441,8 @@ class Mem0MemoryStore(MemoryStore):
                 " WHERE namespace = ? AND id = ? ORDER BY hid",
                 (namespace, record_id),
             ).fetchall()
-        out = [
-            {"version": v, "text": t, "metadata": json.loads(m), "importance": imp,
-             "replaced_at": iso(at), "action": a}
-            for v, t, m, imp, at, a in rows
-        ]
-        out.append({"version": len(rows) + 1, "text": current.text, "metadata": dict(current.metadata),
-                    "importance": current.importance, "replaced_at": None, "action": "current"})
-        return out
+        return history_entries(((v, t, json.loads(m), imp, at, a) for v, t, m, imp, at, a in rows),
+                               current)
 
     def search(self, query: SearchQuery) -> builtins.list[SearchHit]:
         return self.search_many([query])[0]

@@ -22,6 +22,7 @@ __all__ = [
     "MemoryRecord",
     "SearchHit",
     "SearchQuery",
+    "history_entries",
     "iso",
     "new_id",
     "parse_event_time",
@@ -288,3 +289,20 @@ def parse_jsonl(
             raise InputError(
                 f"{source} line {lineno}: {exc.message}", fix=f"fix line {lineno}; nothing was imported"
             ) from None
+
+
+#: One replaced version of a record: (version, text, metadata, importance, replaced at, action).
+PastVersion = tuple[int, str, Mapping[str, Any], float, float, str]
+
+
+def history_entries(past: Iterable[PastVersion], current: MemoryRecord) -> list[dict[str, Any]]:
+    """A record's history as every backend reports it: the replaced versions, oldest first, then
+    the current one (``action: "current"``, never replaced)."""
+    out: list[dict[str, Any]] = [
+        {"version": int(v), "text": t, "metadata": dict(m), "importance": imp,
+         "replaced_at": iso(at), "action": a}
+        for v, t, m, imp, at, a in past
+    ]
+    out.append({"version": len(out) + 1, "text": current.text, "metadata": dict(current.metadata),
+                "importance": current.importance, "replaced_at": None, "action": "current"})
+    return out

@@ -21,7 +21,7 @@ from typing import Any
 
 from iza.errors import StoreError
 from iza.memory._port import Embedder, EmbeddingMismatch, MemoryStore, RecordNotFound
-from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, iso
+from iza.memory._records import MemoryRecord, SearchHit, SearchQuery, history_entries, iso
 from iza.memory._schema import migrate
 from iza.memory._search import DEFAULT_WEIGHTS, FusionWeights
 from iza.memory._sqlite_rank import rank
@@ -403,28 +403,8 @@ class SQLiteMemoryStore(MemoryStore):
                 " WHERE namespace = ? AND id = ? ORDER BY hid",
                 (namespace, record_id),
             ).fetchall()
-        out = [
-            {
-                "version": v,
-                "text": t,
-                "metadata": json.loads(m),
-                "importance": imp,
-                "replaced_at": iso(at),
-                "action": a,
-            }
-            for v, t, m, imp, at, a in rows
-        ]
-        out.append(
-            {
-                "version": len(rows) + 1,
-                "text": current.text,
-                "metadata": dict(current.metadata),
-                "importance": current.importance,
-                "replaced_at": None,
-                "action": "current",
-            }
-        )
-        return out
+        return history_entries(((v, t, json.loads(m), imp, at, a) for v, t, m, imp, at, a in rows),
+                               current)
 
     def search(self, query: SearchQuery) -> builtins.list[SearchHit]:
         return self.search_many([query])[0]
