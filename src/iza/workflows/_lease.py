@@ -8,7 +8,8 @@ leader election for multi-main setups, fires that fall in a takeover gap are not
 
 The decision is one write transaction: ``BEGIN IMMEDIATE`` serialises it on SQLite, and on
 PostgreSQL the row lock of the conditional ``UPDATE`` (or the primary key, for the first
-``INSERT``) does; a lost race reads as "not the holder".
+``INSERT``) does; a lost race reads as "not the holder". Any other store error propagates, so
+the scheduler's pass fails and is retried (it keeps its schedule) rather than stepping down.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from iza.errors import IzaError
 from iza.kernel.store import Store
 from iza.workflows._tables import LeaseRow
 
@@ -59,7 +59,7 @@ class Lease:
                 if not won and s.get(LeaseRow, self.name) is None:
                     s.add(LeaseRow(name=self.name, holder=self.holder, expires_at=until))
                     won = True
-        except (sa_exc.IntegrityError, IzaError):  # another server inserted it first
+        except sa_exc.IntegrityError:  # another server inserted it first
             won = False
         self._until = until if won else None
         return won
